@@ -1,0 +1,343 @@
+"""Turn checked mappings into quads: one named graph per article, plus registry, metadata, ontology.
+
+Oxigraph does no inference, so every parent class, super-property and inverse the ontology implies
+is written out here, in the same graph as the statement that implies it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from scgraph import __version__
+from scgraph.iris import ONTOLOGY_IRI, IriMinter
+from scgraph.mapping.checks import (
+    CheckedArticle,
+    CheckedProject,
+    Location,
+    QuoteSpan,
+    ResolvedEntity,
+    ResolvedFact,
+    TypedLiteral,
+)
+from scgraph.ontology import (
+    FOAF,
+    OA,
+    OWL,
+    PROV,
+    RDF,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SKOS,
+    XSD,
+    Ontology,
+)
+
+SC = ONTOLOGY_IRI + "#"
+_CONTEXT_CHARS = 32  # prefix/suffix length of text quote selectors
+
+
+@dataclass
+class BuildOutput:
+    """The quads of one build and, for every minted node, the mapping place it came from."""
+
+    build_id: str
+    quads: list[ox.Quad]
+    origins: dict[str, Location] = field(default_factory=dict)
+    graphs: list[str] = field(default_factory=list)
+
+
+def build_id_for(inputs: Iterable[Path], started: dt.datetime) -> str:
+    """A sortable, unique build id: UTC time plus a hash of the inputs."""
+    digest = hashlib.sha256()
+    for path in sorted(inputs):
+        digest.update(path.as_posix().encode())
+        digest.update(path.read_bytes())
+    return f"{started:%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}"
+
+
+def build_started_at() -> dt.datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so that builds can be reproduced."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def build_quads(
+    project: CheckedProject,
+    ontology: Ontology,
+    minter: IriMinter,
+    started: dt.datetime,
+    relative_to: Path,
+) -> BuildOutput:
+    """All quads of the dataset, deduplicated and sorted."""
+    inputs = [project.registry_path, ontology.path]
+    for article in project.articles:
+        inputs += [article.mapping_path, article.text_path]
+    builder = _Builder(project, ontology, minter, relative_to)
+    build_id = build_id_for(inputs, started)
+    builder.registry(project.registry)
+    for article in project.articles:
+        builder.article(article)
+    builder.ontology_graph()
+    builder.provenance(build_id, started, build_started_at(), inputs)
+    quads = sorted(builder.quads, key=str)
+    return BuildOutput(build_id, quads, builder.origins, sorted(builder.graph_names))
+
+
+def _literal(value: TypedLiteral) -> ox.Literal:
+    if value.lang is not None:
+        return ox.Literal(value.lexical, language=value.lang)
+    return ox.Literal(value.lexical, datatype=ox.NamedNode(value.datatype))
+
+
+def _typed(lexical: str, datatype: str) -> ox.Literal:
+    return ox.Literal(lexical, datatype=ox.NamedNode(XSD + datatype))
+
+
+class _Builder:
+    def __init__(
+        self, project: CheckedProject, ontology: Ontology, minter: IriMinter, relative_to: Path
+    ) -> None:
+        self.onto = ontology
+        self.minter = minter
+        self.relative_to = relative_to
+        self.individuals = project.individuals
+        self.quads: set[ox.Quad] = set()
+        self.origins: dict[str, Location] = {}
+        self.graph_names: set[str] = set()
+        self.entity_iris: dict[str, str] = {}
+        self.entity_types: dict[str, list[str]] = {}
+        for entity in [*project.registry, *(e for a in project.articles for e in a.entities)]:
+            self.entity_iris[entity.id] = minter.entity(entity.types[0], entity.id)
+            self.entity_types[entity.id] = entity.types
+        for article in project.articles:
+            self.entity_iris[article.id] = minter.article(article.id)
+            self.entity_types[article.id] = ["Article"]
+        self.mapping_files: dict[Path, str] = {}
+
+    # Low-level writers
+
+    def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal | str, graph: str) -> None:
+        obj = ox.NamedNode(o) if isinstance(o, str) else o
+        self.quads.add(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), obj, ox.NamedNode(graph)))
+
+    def add_types(self, s: str, class_names: list[str], graph: str) -> None:
+        for iri in self.onto.class_iris_with_ancestors(class_names):
+            self.add(s, RDF_TYPE, iri, graph)
+
+    def add_statement(self, s: str, prop: str, o: ox.NamedNode | ox.Literal, graph: str) -> None:
+        """A statement, its super-properties and, for links, its inverse."""
+        term = self.onto.properties[prop]
+        for p in (term.iri, *sorted(term.ancestors)):
+            self.add(s, p, o, graph)
+        if term.inverse and isinstance(o, ox.NamedNode):
+            inverse = self.onto.local_name(term.inverse)
+            inverse_term = self.onto.properties.get(inverse or "")
+            ancestors = sorted(inverse_term.ancestors) if inverse_term else []
+            for p in (term.inverse, *ancestors):
+                self.add(o.value, p, s, graph)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.relative_to.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
+    # Entities
+
+    def entity(self, entity: ResolvedEntity, graph: str) -> str:
+        iri = self.entity_iris[entity.id]
+        self.origins[iri] = entity.location
+        self.add_types(iri, entity.types, graph)
+        model = entity.model
+        is_concept = SKOS + "Concept" in self.onto.class_iris_with_ancestors(entity.types)
+        labels = [("vi", model.label.vi), ("en", model.label.en)]
+        for lang, text in labels:
+            if text:
+                self.add(iri, RDFS_LABEL, ox.Literal(text, language=lang), graph)
+                if is_concept:
+                    self.add(iri, SKOS + "prefLabel", ox.Literal(text, language=lang), graph)
+        if model.alt is not None:
+            for lang, names in (("vi", model.alt.vi), ("en", model.alt.en)):
+                for name in names:
+                    self.add(iri, SKOS + "altLabel", ox.Literal(name, language=lang), graph)
+        for same in model.same_as:
+            target = (
+                "http://www.wikidata.org/entity/" + same.split(":", 1)[1]
+                if same.startswith("wikidata:")
+                else same
+            )
+            self.add(iri, SKOS + "exactMatch" if is_concept else OWL + "sameAs", target, graph)
+        return iri
+
+    def registry(self, entities: list[ResolvedEntity]) -> None:
+        graph = self.minter.registry_graph
+        self.graph_names.add(graph)
+        for entity in entities:
+            self.entity(entity, graph)
+
+    # Articles
+
+    def article(self, article: CheckedArticle) -> None:
+        graph = self.minter.article_graph(article.id)
+        self.graph_names.add(graph)
+        iri = self.entity_iris[article.id]
+        self.origins[iri] = article.location
+        self.add_types(iri, ["Article"], graph)
+        for lang, text in (("vi", article.header.label.vi), ("en", article.header.label.en)):
+            if text:
+                self.add(iri, RDFS_LABEL, ox.Literal(text, language=lang), graph)
+        self.add_statement(iri, "inLanguage", ox.Literal(article.header.language), graph)
+        self.add_statement(iri, "articleText", ox.Literal(article.text), graph)
+        mapping_iri = self.mapping_file(article.mapping_path)
+        self.add(iri, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
+        self.add(graph, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
+        self.add(graph, FOAF + "primaryTopic", iri, self.minter.metadata_graph)
+
+        mentioned: dict[str, list[QuoteSpan]] = {}
+        for entity in article.entities:
+            entity_iri = self.entity(entity, graph)
+            first_type = self.onto.classes[entity.types[0]].iri
+            self.evidence(
+                article,
+                (entity_iri, RDF_TYPE, ox.NamedNode(first_type)),
+                entity.quotes,
+                None,
+                entity.location,
+            )
+            mentioned.setdefault(entity.id, entity.quotes)
+        for fact in article.facts:
+            self.fact(article, fact, graph, mentioned)
+        for entity_id, quotes in sorted(mentioned.items()):
+            target = ox.NamedNode(self.entity_iris[entity_id])
+            self.add_statement(iri, "mentions", target, graph)
+            self.evidence(
+                article, (iri, SC + "mentions", target), quotes[:1], None, article.location
+            )
+
+    def fact(
+        self,
+        article: CheckedArticle,
+        fact: ResolvedFact,
+        graph: str,
+        mentioned: dict[str, list[QuoteSpan]],
+    ) -> None:
+        subject = self.entity_iris[fact.subject]
+        if fact.subject != article.id:
+            mentioned.setdefault(fact.subject, fact.quotes)
+        for value in fact.objects:
+            if isinstance(value, TypedLiteral):
+                obj: ox.NamedNode | ox.Literal = _literal(value)
+            elif value in self.entity_iris:
+                obj = ox.NamedNode(self.entity_iris[value])
+                mentioned.setdefault(value, fact.quotes)
+            else:
+                obj = ox.NamedNode(self.individuals[value])
+            self.add_statement(subject, fact.prop.name, obj, graph)
+            self.evidence(
+                article, (subject, fact.prop.iri, obj), fact.quotes, fact.inferred, fact.location
+            )
+
+    def evidence(
+        self,
+        article: CheckedArticle,
+        statement: tuple[str, str, ox.NamedNode | ox.Literal],
+        quotes: list[QuoteSpan],
+        inferred: str | None,
+        location: Location,
+    ) -> None:
+        """Web Annotation evidence in the metadata graph: which text supports which statement."""
+        graph = self.minter.metadata_graph
+        article_iri = self.entity_iris[article.id]
+        s, p, o = statement
+        for quote in quotes:
+            iri = self.minter.evidence(article.id, s, p, str(o), str(quote.start), str(quote.end))
+            target, selector = iri + "-target", iri + "-selector"
+            self.origins[iri] = quote.location
+            self.add_types(iri, ["Evidence"], graph)
+            short = quote.text if len(quote.text) <= 60 else quote.text[:59] + "…"
+            self.add(iri, RDFS_LABEL, ox.Literal(f"Trích dẫn: “{short}”", language="vi"), graph)
+            self.add(iri, RDFS_LABEL, ox.Literal(f"Quote: “{short}”", language="en"), graph)
+            self.add(iri, RDF + "type", RDF + "Statement", graph)
+            self.add(iri, RDF + "subject", s, graph)
+            self.add(iri, RDF + "predicate", p, graph)
+            self.add(iri, RDF + "object", o, graph)
+            self.add(iri, SC + "quote", ox.Literal(quote.text), graph)
+            self.add(
+                iri,
+                SC + "mappingLocation",
+                ox.Literal(
+                    f"{self.relative(quote.location.path)}:{quote.location.line}:{quote.location.column}"
+                ),
+                graph,
+            )
+            if inferred:
+                self.add(iri, SC + "inferred", _typed("true", "boolean"), graph)
+                self.add(iri, SC + "inferenceNote", ox.Literal(inferred), graph)
+            self.add(iri, OA + "motivatedBy", OA + "describing", graph)
+            self.add(iri, OA + "hasTarget", target, graph)
+            self.add(target, RDF_TYPE, OA + "SpecificResource", graph)
+            self.add(target, OA + "hasSource", article_iri, graph)
+            self.add(target, OA + "hasSelector", selector, graph)
+            self.add(selector, RDF_TYPE, OA + "TextQuoteSelector", graph)
+            self.add(selector, RDF_TYPE, OA + "TextPositionSelector", graph)
+            self.add(selector, OA + "exact", ox.Literal(quote.text), graph)
+            before = article.text[max(0, quote.start - _CONTEXT_CHARS) : quote.start]
+            after = article.text[quote.end : quote.end + _CONTEXT_CHARS]
+            if before:
+                self.add(selector, OA + "prefix", ox.Literal(before), graph)
+            if after:
+                self.add(selector, OA + "suffix", ox.Literal(after), graph)
+            self.add(selector, OA + "start", _typed(str(quote.start), "nonNegativeInteger"), graph)
+            self.add(selector, OA + "end", _typed(str(quote.end), "nonNegativeInteger"), graph)
+
+    # Ontology and provenance
+
+    def ontology_graph(self) -> None:
+        graph = self.minter.ontology_graph
+        self.graph_names.add(graph)
+        for triple in ox.parse(path=str(self.onto.path), format=ox.RdfFormat.TURTLE):
+            self.quads.add(
+                ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(graph))
+            )
+
+    def mapping_file(self, path: Path) -> str:
+        if path not in self.mapping_files:
+            relative = self.relative(path)
+            iri = self.minter.mapping_file(relative)
+            graph = self.minter.metadata_graph
+            self.add_types(iri, ["MappingFile"], graph)
+            self.add(iri, RDFS_LABEL, ox.Literal(relative, language="en"), graph)
+            self.add(iri, RDFS_LABEL, ox.Literal(relative, language="vi"), graph)
+            self.add(iri, SC + "path", ox.Literal(relative), graph)
+            self.add(
+                iri, SC + "sha256", ox.Literal(hashlib.sha256(path.read_bytes()).hexdigest()), graph
+            )
+            self.mapping_files[path] = iri
+        return self.mapping_files[path]
+
+    def provenance(
+        self, build_id: str, started: dt.datetime, ended: dt.datetime, inputs: list[Path]
+    ) -> None:
+        graph = self.minter.metadata_graph
+        self.graph_names.add(graph)
+        iri = self.minter.build(build_id)
+        self.add_types(iri, ["Build"], graph)
+        self.add(iri, RDFS_LABEL, ox.Literal(f"Lần xây dựng {build_id}", language="vi"), graph)
+        self.add(iri, RDFS_LABEL, ox.Literal(f"Build {build_id}", language="en"), graph)
+        for prop, moment in (("startedAtTime", started), ("endedAtTime", ended)):
+            stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.add(iri, PROV + prop, _typed(stamp, "dateTime"), graph)
+        self.add(iri, SC + "softwareVersion", ox.Literal(f"scgraph {__version__}"), graph)
+        for path in inputs:
+            self.add(iri, PROV + "used", self.mapping_file(path), graph)
+        for name in sorted(self.graph_names):
+            self.add(name, PROV + "wasGeneratedBy", iri, graph)

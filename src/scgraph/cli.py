@@ -1,0 +1,224 @@
+"""The `scgraph` command: thin typer commands over the library functions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pyoxigraph as ox
+import typer
+
+from scgraph.errors import BuildFailed, ExampleQueryError, QuerySyntaxError, ScgraphError
+from scgraph.mapping.models import ArticleMapping, Registry
+from scgraph.pipeline import run_build, validate_project
+from scgraph.queries import canonical, load_examples, read_expected
+from scgraph.settings import Settings, get_settings
+from scgraph.store import open_store, read_summary, resolve_build, run_query
+
+app = typer.Typer(
+    help="scgraph: build, check, query and serve the smart-city news knowledge graph.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+MappingsOption = Annotated[
+    Path | None, typer.Option("--mappings", help="Mappings directory [default: mappings].")
+]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Data directory or build directory [default: var]."),
+]
+
+
+def _settings(mappings: Path | None = None, store: Path | None = None) -> Settings:
+    settings = get_settings()
+    updates: dict[str, Path] = {}
+    if mappings is not None:
+        updates["mappings_dir"] = mappings
+    if store is not None:
+        updates["data_dir"] = store
+    return settings.model_copy(update=updates)
+
+
+def _progress(message: str) -> None:
+    typer.echo(f"· {message}", err=True)
+
+
+def _fail(error: ScgraphError) -> typer.Exit:
+    if isinstance(error, BuildFailed):
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(error.problems)} problem(s); nothing was written.", err=True)
+    else:
+        typer.echo(f"error: {error}", err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def build(mappings: MappingsOption = None, store: StoreOption = None) -> None:
+    """Check every mapping, build a fresh store with dumps, and switch to it when all passed."""
+    settings = _settings(mappings, store)
+    try:
+        result = run_build(settings, _progress)
+    except ScgraphError as error:
+        raise _fail(error) from error
+    summary = result.summary
+    typer.echo(f"Built {summary['build_id']}: {summary['triples']} triples in the merged graph.")
+    typer.echo("Triples per named graph:")
+    for graph, count in summary["triples_per_graph"].items():
+        typer.echo(f"  {count:7d}  {graph}")
+    typer.echo("Entities per class:")
+    for name, count in summary["entities_per_class"].items():
+        typer.echo(f"  {count:7d}  {name}")
+
+
+@app.command()
+def validate(mappings: MappingsOption = None) -> None:
+    """Run every check of a build (format, references, terms, quotes, SHACL) without writing."""
+    try:
+        output = validate_project(_settings(mappings), _progress)
+    except ScgraphError as error:
+        raise _fail(error) from error
+    typer.echo(f"All mappings are valid ({len(output.quads)} quads).")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE to read one.")],
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    store: StoreOption = None,
+) -> None:
+    """Run a SPARQL query against the built store and print the results."""
+    text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
+    try:
+        result = run_query(open_store(_settings(store=store).data_dir), text)
+    except QuerySyntaxError as error:
+        typer.echo(f"SPARQL syntax error: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    except ScgraphError as error:
+        raise _fail(error) from error
+    if isinstance(result, ox.QueryTriples):
+        sys.stdout.buffer.write(ox.serialize(list(result), format=ox.RdfFormat.TURTLE) or b"")
+        return
+    if output_format is not OutputFormat.table:
+        fmt = {
+            OutputFormat.csv: ox.QueryResultsFormat.CSV,
+            OutputFormat.tsv: ox.QueryResultsFormat.TSV,
+            OutputFormat.json: ox.QueryResultsFormat.JSON,
+        }[output_format]
+        sys.stdout.buffer.write(result.serialize(format=fmt) or b"")
+        return
+    if isinstance(result, ox.QueryBoolean):
+        typer.echo("true" if result else "false")
+        return
+    _print_table(result)
+
+
+def _print_table(result: ox.QuerySolutions) -> None:
+    names = [v.value for v in result.variables]
+    rows = [[_cell(row[name]) for name in names] for row in result]
+    width = max(40, shutil.get_terminal_size().columns)
+    widths = [
+        min(max([len(n), *(len(r[i]) for r in rows)]), width // max(1, len(names)))
+        for i, n in enumerate(names)
+    ]
+    typer.echo("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+    typer.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        typer.echo("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)))
+    typer.echo(f"({len(rows)} rows)")
+
+
+def _cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value + (f"@{term.language}" if term.language else "")
+    return str(term.value) if isinstance(term, ox.NamedNode | ox.BlankNode) else str(term)
+
+
+class ExportFormat(StrEnum):
+    nquads = "nquads"
+    trig = "trig"
+    turtle = "turtle"
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    export_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.nquads,
+    store: StoreOption = None,
+) -> None:
+    """Write a dump: N-Quads or TriG (every named graph) or Turtle (the merged graph)."""
+    try:
+        opened = open_store(_settings(store=store).data_dir)
+    except ScgraphError as error:
+        raise _fail(error) from error
+    if export_format is ExportFormat.turtle:
+        opened.dump(str(output), format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
+    else:
+        fmt = ox.RdfFormat.N_QUADS if export_format is ExportFormat.nquads else ox.RdfFormat.TRIG
+        opened.dump(str(output), format=fmt, from_graph=None)
+    typer.echo(f"Wrote {output}")
+
+
+class SchemaKind(StrEnum):
+    article = "article"
+    registry = "registry"
+
+
+@app.command()
+def schema(kind: Annotated[SchemaKind, typer.Argument()] = SchemaKind.article) -> None:
+    """Print the JSON Schema of a mapping file (for editor autocompletion)."""
+    model = ArticleMapping if kind is SchemaKind.article else Registry
+    typer.echo(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def info(store: StoreOption = None) -> None:
+    """Show the summary of the build being served."""
+    try:
+        summary = read_summary(resolve_build(_settings(store=store).data_dir))
+    except ScgraphError as error:
+        raise _fail(error) from error
+    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def examples(store: StoreOption = None) -> None:
+    """Run every example query in queries/ and compare each answer with its expected results."""
+    settings = _settings(store=store)
+    try:
+        opened = open_store(settings.data_dir)
+        found = load_examples(settings.queries_dir)
+    except ScgraphError as error:
+        raise _fail(error) from error
+    failures = 0
+    for example in found:
+        try:
+            same = canonical(run_query(opened, example.text), example.is_ordered) == read_expected(
+                example
+            )
+        except (ExampleQueryError, QuerySyntaxError) as error:
+            typer.echo(f"ERROR {example.name}: {error}")
+            failures += 1
+            continue
+        failures += not same
+        typer.echo(f"{'ok   ' if same else 'DIFF '} {example.name}: {example.title}")
+    typer.echo(
+        f"{len(found) - failures} of {len(found)} example queries give their expected answer."
+    )
+    if failures:
+        raise typer.Exit(code=1)

@@ -1,0 +1,132 @@
+"""Every exception scgraph raises, under one base class.
+
+ScgraphError
+├── MappingError                 one problem at a known place in one mapping file
+│   ├── YamlSyntaxError          the file is not valid YAML
+│   ├── SchemaViolation          unknown field, missing field, wrong type (the file format)
+│   ├── DuplicateId              an id declared twice (in one file or across files)
+│   ├── UnknownEntity            a reference to an id declared nowhere
+│   ├── ForeignEntity            a reference to an entity local to another article
+│   ├── UnknownTerm              a class, property or individual not in the ontology
+│   ├── TermMisuse               a term used against its domain, range or kind
+│   ├── InvalidValue             a literal that does not fit the property's datatype
+│   │   └── MalformedDate        a date or year that does not parse
+│   ├── QuoteNotFound            a quote that is not in the article text
+│   ├── MissingArticleText       a mapping without its article text beside it
+│   └── ShaclViolation           a SHACL shape the built graph violates, traced to its mapping
+├── BuildFailed                  a build or validation stopped by one or more MappingErrors
+├── OntologyError                the ontology files themselves are unusable
+├── StoreError                   the Oxigraph store cannot be used
+│   └── StoreNotFound            no built store where one was expected
+├── QuerySyntaxError             a SPARQL query that does not parse
+└── ExampleQueryError            an example query file in queries/ is malformed
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ScgraphError(Exception):
+    """Base class of every error raised by scgraph."""
+
+
+class MappingError(ScgraphError):
+    """Something in one mapping file is wrong at a known place."""
+
+    kind = "mapping error"
+
+    def __init__(self, path: Path, line: int, column: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}:{column}: {reason}")
+        self.path, self.line, self.column, self.reason = path, line, column, reason
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (str(self.path), self.line, self.column, self.reason)
+
+
+class YamlSyntaxError(MappingError):
+    """The mapping file is not valid YAML."""
+
+
+class SchemaViolation(MappingError):
+    """The file does not follow the mapping format (unknown, missing or mistyped field)."""
+
+
+class DuplicateId(MappingError):
+    """An entity id is declared more than once."""
+
+
+class UnknownEntity(MappingError):
+    """A reference names an id that no mapping declares."""
+
+
+class ForeignEntity(MappingError):
+    """A reference names an entity local to another article; shared entities go in the registry."""
+
+
+class UnknownTerm(MappingError):
+    """A class, property or individual that the ontology does not declare."""
+
+
+class TermMisuse(MappingError):
+    """A term used against its domain, range or kind (object versus literal)."""
+
+
+class InvalidValue(MappingError):
+    """A literal value that does not fit the property's datatype."""
+
+
+class MalformedDate(InvalidValue):
+    """A date or year that does not parse."""
+
+
+class QuoteNotFound(MappingError):
+    """A quote that does not occur in the article text."""
+
+
+class MissingArticleText(MappingError):
+    """A mapping file whose article text file is missing."""
+
+
+class ShaclViolation(MappingError):
+    """A SHACL shape violated by the built graph, reported at the mapping that produced the node."""
+
+    def __init__(self, path: Path, line: int, column: int, reason: str, focus_node: str) -> None:
+        super().__init__(path, line, column, reason)
+        self.focus_node = focus_node
+
+
+class BuildFailed(ScgraphError):
+    """A build or validation found problems; nothing was written."""
+
+    def __init__(self, problems: list[MappingError]) -> None:
+        self.problems = sorted(problems, key=MappingError.sort_key)
+        super().__init__(f"{len(self.problems)} problem(s) in the mappings")
+
+
+class OntologyError(ScgraphError):
+    """The ontology files cannot be read or are inconsistent."""
+
+
+class StoreError(ScgraphError):
+    """The Oxigraph store cannot be opened or written."""
+
+
+class StoreNotFound(StoreError):
+    """No built store exists at the expected place."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no built store at {path}; run `scgraph build` first")
+        self.path = path
+
+
+class QuerySyntaxError(ScgraphError):
+    """A SPARQL query that the parser rejects; the message is the parser's."""
+
+
+class ExampleQueryError(ScgraphError):
+    """An example query file is malformed (missing header field or expected results)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason

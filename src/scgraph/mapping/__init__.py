@@ -1,0 +1,1 @@
+"""Mapping files: their format (models), reading them with positions (loader), checking (checks)."""

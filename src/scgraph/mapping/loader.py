@@ -1,0 +1,100 @@
+"""Read a YAML mapping file into plain Python data, remembering where every value stood.
+
+PyYAML's composed node tree carries marks; we walk it ourselves so that every path into the data
+(`("entities", 3, "facts", 0, "quote")`) maps to the line and column a person would point at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scgraph.errors import DuplicateId, MappingError, SchemaViolation, YamlSyntaxError
+
+DataPath = tuple[str | int, ...]
+
+
+@dataclass
+class LoadedYaml:
+    """A parsed file: its data and the (line, column) of every key or item, both 1-based."""
+
+    path: Path
+    data: Any
+    positions: dict[DataPath, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, at: DataPath) -> tuple[int, int]:
+        """The position of `at`, or of its nearest recorded parent."""
+        for length in range(len(at), -1, -1):
+            found = self.positions.get(at[:length])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def error(self, kind: type[MappingError], at: DataPath, reason: str) -> MappingError:
+        line, column = self.where(at)
+        return kind(self.path, line, column, reason)
+
+
+class _Constructor(yaml.SafeLoader):
+    """Builds scalars with YAML's safe rules; we build the collections ourselves."""
+
+
+def load_yaml(path: Path) -> tuple[LoadedYaml | None, list[MappingError]]:
+    """Parse `path`. On a syntax error, returns None and the error with its line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [YamlSyntaxError(path, 1, 1, f"cannot read file: {error}")]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = " ".join(part for part in (error.context, error.problem) if part)
+        return None, [YamlSyntaxError(path, line, column, f"YAML syntax error: {reason}")]
+    loaded = LoadedYaml(path=path, data=None)
+    problems: list[MappingError] = []
+    if node is not None:
+        constructor = _Constructor("")
+        loaded.data = _to_python(node, (), loaded, constructor, problems)
+    return loaded, problems
+
+
+def _to_python(
+    node: yaml.Node,
+    at: DataPath,
+    loaded: LoadedYaml,
+    constructor: _Constructor,
+    problems: list[MappingError],
+) -> Any:
+    loaded.positions.setdefault(at, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            here = (*at, key)
+            if key in result:
+                first = loaded.positions[here]
+                problems.append(
+                    loaded.error(
+                        SchemaViolation if key != "id" else DuplicateId,
+                        here,
+                        f"key '{key}' appears twice in one mapping (first at line {first[0]})",
+                    )
+                )
+                continue
+            # Point at the key, where a person reads "unknown field" or "bad value".
+            loaded.positions[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _to_python(value_node, here, loaded, constructor, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _to_python(item, (*at, index), loaded, constructor, problems)
+            for index, item in enumerate(node.value)
+        ]
+    return constructor.construct_object(node, deep=True)

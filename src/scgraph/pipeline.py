@@ -1,0 +1,121 @@
+"""Run a whole build: check the mappings, make the quads, check the shapes, write and publish.
+
+Nothing is written until every check has passed, and the served store only changes when the new
+build is complete (see store.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from scgraph.build import BuildOutput, build_quads, build_started_at
+from scgraph.errors import BuildFailed, MappingError
+from scgraph.iris import IriMinter
+from scgraph.mapping.checks import check_project
+from scgraph.ontology import RDF_TYPE, load_ontology
+from scgraph.settings import Settings
+from scgraph.shapes import check_shapes, load_shapes, merged_graph
+from scgraph.store import (
+    BUILDS_DIR,
+    DUMPS_DIR,
+    publish_build,
+    store_path,
+    write_dumps,
+    write_store,
+    write_summary,
+)
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class BuildResult:
+    build_dir: Path
+    summary: dict[str, Any]
+
+
+def validate_project(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
+    """Every check of a build, writing nothing; raises `BuildFailed` with all problems."""
+    started = build_started_at()
+    clock = time.perf_counter()
+    ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
+    progress(f"checking mappings in {settings.mappings_dir}")
+    project = check_project(settings.mappings_dir, ontology)
+    progress(f"checked {len(project.articles)} articles ({time.perf_counter() - clock:.1f} s)")
+    output = build_quads(project, ontology, IriMinter(settings.base_iri), started, Path.cwd())
+    progress(f"generated {len(output.quads)} quads ({time.perf_counter() - clock:.1f} s)")
+    shapes_path = settings.ontology_dir / "shapes.ttl"
+    problems: list[MappingError] = list(
+        check_shapes(
+            merged_graph(output.quads), load_shapes(shapes_path), output.origins, shapes_path
+        )
+    )
+    progress(f"SHACL: {len(problems)} violation(s) ({time.perf_counter() - clock:.1f} s)")
+    if problems:
+        raise BuildFailed(problems)
+    return output
+
+
+def run_build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
+    """Check, write a fresh store with dumps and summary, then switch `current` to it."""
+    output = validate_project(settings, progress)
+    builds = settings.data_dir / BUILDS_DIR
+    build_dir = builds / output.build_id
+    staging = builds / f".staging-{output.build_id}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    try:
+        progress(f"writing the store into {staging}")
+        write_store(store_path(staging), output.quads)
+        checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
+        summary = summarize(output, settings.base_iri, checksums)
+        write_summary(staging, summary)
+        if build_dir.exists():
+            shutil.rmtree(build_dir)
+        staging.rename(build_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    publish_build(settings.data_dir, build_dir)
+    progress(f"published {build_dir}")
+    return BuildResult(build_dir, summary)
+
+
+def summarize(output: BuildOutput, base_iri: str, checksums: dict[str, str]) -> dict[str, Any]:
+    """Triples per graph and entities per class of our ontology."""
+    per_graph: Counter[str] = Counter()
+    per_class: Counter[str] = Counter()
+    triples = set()
+    for quad in output.quads:
+        assert isinstance(quad.graph_name, ox.NamedNode)
+        per_graph[quad.graph_name.value] += 1
+        triples.add((quad.subject, quad.predicate, quad.object))
+        if (
+            quad.predicate.value == RDF_TYPE
+            and isinstance(quad.object, ox.NamedNode)
+            and quad.object.value.startswith("https://scgraph.org/ontology#")
+            and isinstance(quad.subject, ox.NamedNode)
+            and quad.subject.value.startswith(base_iri)
+        ):
+            per_class[quad.object.value.rsplit("#", 1)[1]] += 1
+    return {
+        "build_id": output.build_id,
+        "base_iri": base_iri,
+        "quads": len(output.quads),
+        "triples": len(triples),
+        "triples_per_graph": dict(sorted(per_graph.items())),
+        "entities_per_class": dict(sorted(per_class.items())),
+        "dumps": checksums,
+    }

@@ -1,0 +1,49 @@
+"""Runtime configuration: one pydantic-settings class read from SCGRAPH_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE_IRI = "https://scgraph.org/"
+
+
+class Settings(BaseSettings):
+    """Where things are and how they are published. Every field is an `SCGRAPH_<NAME>` variable."""
+
+    model_config = SettingsConfigDict(env_prefix="SCGRAPH_", extra="forbid")
+
+    base_iri: str = DEFAULT_BASE_IRI
+    """Dataset base: every minted IRI starts with it. Fixed at build time."""
+    mappings_dir: Path = Path("mappings")
+    """The registry and the article mappings."""
+    ontology_dir: Path = Path("ontology")
+    """scgraph.ttl (the ontology) and shapes.ttl (SHACL over the built data)."""
+    queries_dir: Path = Path("queries")
+    """The example SPARQL queries and their expected results."""
+    data_dir: Path = Path("var")
+    """Builds live in data_dir/builds/<id>; data_dir/current points at the one being served."""
+    store: Path | None = None
+    """A built store to serve; defaults to data_dir/current."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("base_iri")
+    @classmethod
+    def _base_iri_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or not value.endswith("/"):
+            raise ValueError("base_iri must be an http(s) IRI ending with '/'")
+        return value
+
+    @property
+    def current_build(self) -> Path:
+        return self.store if self.store is not None else self.data_dir / "current"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()

@@ -1,0 +1,150 @@
+"""The only module that opens an Oxigraph store: write a build, switch to it, open it read-only.
+
+Layout under the data directory:
+
+    builds/<build-id>/store/      the Oxigraph store (RocksDB)
+    builds/<build-id>/dumps/      N-Quads (gzip), TriG and Turtle dumps, with SHA256SUMS
+    builds/<build-id>/build.json  the build summary
+    current -> builds/<build-id>  switched atomically once a build has fully succeeded
+
+A build is written into a fresh directory and released before `current` moves to it, so a failed
+or killed build never touches the store being served (see PYOXIGRAPH.md: a read-only store is a
+snapshot; reading while another process writes is undefined behaviour).
+
+The default graph holds the deduplicated merge of all named graphs, written at build time:
+pyoxigraph's union default graph repeats a triple once per graph that states it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any, cast
+
+import pyoxigraph as ox
+
+from scgraph.errors import QuerySyntaxError, StoreError, StoreNotFound
+
+STORE_DIR = "store"
+DUMPS_DIR = "dumps"
+SUMMARY_FILE = "build.json"
+BUILDS_DIR = "builds"
+CURRENT_LINK = "current"
+KEEP_BUILDS = 3
+
+
+def write_store(directory: Path, quads: Iterable[ox.Quad]) -> None:
+    """Write `quads` into a new store at `directory`, and their merge into the default graph."""
+    if directory.exists():
+        raise StoreError(f"{directory} already exists; a build always writes a fresh directory")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _fill(directory, list(quads))
+    except OSError as error:
+        raise StoreError(f"cannot write the store at {directory}: {error}") from error
+
+
+def _fill(directory: Path, quads: list[ox.Quad]) -> None:
+    # pyoxigraph has no close(): the store is released when this function's reference goes.
+    store = ox.Store(str(directory))
+    store.bulk_extend(quads)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+    store.flush()
+    store.optimize()
+
+
+def write_dumps(store_dir: Path, dumps_dir: Path) -> dict[str, str]:
+    """Write the dataset's dumps next to the store; return file name → SHA-256."""
+    dumps_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(store_dir)
+    nquads = dumps_dir / "scgraph.nq.gz"
+    with gzip.GzipFile(nquads, mode="wb", mtime=0) as out:
+        store.dump(cast(IO[bytes], out), format=ox.RdfFormat.N_QUADS, from_graph=None)
+    store.dump(str(dumps_dir / "scgraph.trig"), format=ox.RdfFormat.TRIG, from_graph=None)
+    store.dump(
+        str(dumps_dir / "scgraph.ttl"), format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph()
+    )
+    sums = {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(dumps_dir.iterdir())
+        if path.name != "SHA256SUMS"
+    }
+    (dumps_dir / "SHA256SUMS").write_text(
+        "".join(f"{digest}  {name}\n" for name, digest in sums.items()), encoding="utf-8"
+    )
+    return sums
+
+
+def publish_build(data_dir: Path, build_dir: Path) -> None:
+    """Point `current` at `build_dir` atomically, then remove old builds."""
+    link = data_dir / CURRENT_LINK
+    temporary = data_dir / f".{CURRENT_LINK}.{os.getpid()}"
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    temporary.symlink_to(build_dir.relative_to(data_dir))
+    os.replace(temporary, link)
+    _prune(data_dir, keep=build_dir)
+
+
+def _prune(data_dir: Path, keep: Path) -> None:
+    builds = sorted(p for p in (data_dir / BUILDS_DIR).iterdir() if p.is_dir())
+    for old in builds[:-KEEP_BUILDS]:
+        if old.resolve() != keep.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def store_path(build: Path) -> Path:
+    """The Oxigraph directory of a build directory (or of `current`)."""
+    return build / STORE_DIR
+
+
+def open_store(path: Path) -> ox.Store:
+    """Open a store read-only, given a data, build or store directory."""
+    build = resolve_build(path)
+    candidate = store_path(build) if (build / STORE_DIR).is_dir() else build
+    if not candidate.is_dir():
+        raise StoreNotFound(path)
+    try:
+        return ox.Store.read_only(str(candidate))
+    except OSError as error:
+        raise StoreError(f"cannot open the store at {candidate}: {error}") from error
+
+
+def write_summary(build_dir: Path, summary: dict[str, Any]) -> None:
+    (build_dir / SUMMARY_FILE).write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def read_summary(build: Path) -> dict[str, Any]:
+    path = build / SUMMARY_FILE
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise StoreNotFound(build) from error
+    return data
+
+
+def resolve_build(path: Path) -> Path:
+    """A data directory, `current` or a build directory in; the build directory out."""
+    if (path / CURRENT_LINK).exists():
+        return path / CURRENT_LINK
+    return path
+
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def run_query(store: ox.Store, query: str) -> QueryResult:
+    """Evaluate a SPARQL query over the merged default graph, named graphs available to GRAPH."""
+    try:
+        return store.query(query)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from error
+    except OSError as error:
+        raise StoreError(f"the store failed while evaluating the query: {error}") from error
