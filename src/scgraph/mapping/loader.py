@@ -79,14 +79,11 @@ def _to_python(
                 key = str(key)
             here = (*at, key)
             if key in result:
-                first = loaded.positions[here]
-                problems.append(
-                    loaded.error(
-                        SchemaViolation if key != "id" else DuplicateId,
-                        here,
-                        f"key '{key}' appears twice in one mapping (first at line {first[0]})",
-                    )
-                )
+                first_line = loaded.positions[here][0]
+                kind = DuplicateId if key == "id" else SchemaViolation
+                reason = f"key '{key}' appears twice in one mapping (first at line {first_line})"
+                line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                problems.append(kind(loaded.path, line, column, reason))
                 continue
             # Point at the key, where a person reads "unknown field" or "bad value".
             loaded.positions[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
