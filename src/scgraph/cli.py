@@ -222,3 +222,33 @@ def examples(store: StoreOption = None) -> None:
     )
     if failures:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    store: StoreOption = None,
+    workers: Annotated[int, typer.Option(help="Worker processes serving the same store.")] = 1,
+) -> None:
+    """Serve the built graph: SPARQL endpoint, linked-data pages and JSON API."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(store=store)
+    if store is not None:
+        # Workers build their own app from the environment (uvicorn's factory mode).
+        os.environ["SCGRAPH_DATA_DIR"] = str(store)
+    uvicorn.run(
+        "scgraph.server.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=False,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -4,9 +4,10 @@ The most specific media range that matches an offer decides its quality; `q=0` m
 acceptable"; among equally acceptable offers the server's order of preference wins. A header that
 cannot be parsed at all is treated as absent, as RFC 9110 allows.
 
->>> negotiate("text/turtle;q=0.9, application/ld+json", ["text/html", "text/turtle", "application/ld+json"])
+>>> offers = ["text/html", "text/turtle", "application/ld+json"]
+>>> negotiate("text/turtle;q=0.9, application/ld+json", offers)
 'application/ld+json'
->>> negotiate("text/html;q=0, */*", ["text/html", "text/turtle"])
+>>> negotiate("text/html;q=0, */*", offers)
 'text/turtle'
 >>> negotiate("image/png", ["text/html"]) is None
 True

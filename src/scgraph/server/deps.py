@@ -1,0 +1,38 @@
+"""Shared request dependencies, named once as Annotated aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import pyoxigraph as ox
+from fastapi import Depends, Request
+
+from scgraph.settings import Settings
+
+
+@dataclass
+class ServedBuild:
+    """What one application serves: its settings, the read-only store and the build summary."""
+
+    settings: Settings
+    store: ox.Store
+    summary: dict[str, Any]
+
+    @property
+    def build_id(self) -> str:
+        return str(self.summary.get("build_id", "unknown"))
+
+
+def get_served(request: Request) -> ServedBuild:
+    served: ServedBuild = request.app.state.served
+    return served
+
+
+def get_settings_of_app(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+ServedDep = Annotated[ServedBuild, Depends(get_served)]
+SettingsDep = Annotated[Settings, Depends(get_settings_of_app)]

@@ -1,0 +1,114 @@
+"""The one place HTTP errors are shaped: problem+json (API), plain text (SPARQL), HTML (pages).
+
+Every error response carries the request id, and no traceback or internal path ever leaves the
+server.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from jinja2 import Environment
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from scgraph.negotiation import negotiate
+
+logger = logging.getLogger("scgraph.server")
+
+PROBLEM_JSON = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def request_id(request: Request) -> str:
+    """The id of this request: the client's X-Request-ID if sane, else a fresh one."""
+    existing = getattr(request.state, "request_id", None)
+    if isinstance(existing, str):
+        return existing
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    rid = given if given.isascii() and given.isprintable() and 0 < len(given) <= 64 else ""
+    request.state.request_id = rid or uuid.uuid4().hex
+    return str(request.state.request_id)
+
+
+def _surface(request: Request) -> str:
+    path = request.url.path
+    if path.startswith("/api/") or path == "/api" or path.startswith("/reconcile"):
+        return "api"
+    if path.startswith("/sparql"):
+        return "sparql"
+    return "page"
+
+
+def error_response(
+    request: Request,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """An error in the shape of the surface the request was made to."""
+    title = HTTPStatus(status).phrase
+    rid = request_id(request)
+    all_headers = {REQUEST_ID_HEADER: rid, **(headers or {})}
+    if status >= 500:
+        logger.error(
+            "request %s %s %s failed: %s %s", rid, request.method, request.url.path, status, detail
+        )
+    surface = _surface(request)
+    if surface == "sparql":
+        return PlainTextResponse(f"{status} {title}: {detail}\n", status, headers=all_headers)
+    wants_html = (
+        negotiate(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html"
+    )
+    if surface == "page" and wants_html and request.headers.get("accept"):
+        environment: Environment = request.app.state.templates.env
+        body = environment.get_template("error.html").render(
+            request=request,
+            status=status,
+            title=title,
+            detail=detail,
+            request_id=rid,
+            **(extra or {}),
+        )
+        return HTMLResponse(body, status, headers=all_headers)
+    problem = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": str(request.url.path),
+        "request_id": rid,
+        **({k: v for k, v in (extra or {}).items() if isinstance(v, str | int | float | list)}),
+    }
+    return JSONResponse(problem, status, headers=all_headers, media_type=PROBLEM_JSON)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every error through `error_response`."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        return error_response(
+            request, error.status_code, str(error.detail), dict(error.headers or {})
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
+        )
+        return error_response(request, 422, details or "invalid request")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> Response:
+        # The one broad catch: the client gets a clean 500 with the request id, we get the log.
+        logger.exception("unhandled error in request %s", request_id(request), exc_info=error)
+        return error_response(
+            request, 500, "internal error; quote the request id when reporting it"
+        )
