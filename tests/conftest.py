@@ -1,4 +1,4 @@
-"""Costly fixtures, built once per test run (per xdist worker): a real build, an app, a live server."""
+"""Costly fixtures, built once per run (per xdist worker): a real build, an app, a live server."""
 
 from __future__ import annotations
 

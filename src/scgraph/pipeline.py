@@ -6,10 +6,12 @@ build is complete (see store.py).
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +19,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from scgraph.build import BuildOutput, build_quads, build_started_at
-from scgraph.errors import BuildFailed, MappingError
+from scgraph.errors import BuildFailed, MappingError, StoreError
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import check_project
 from scgraph.ontology import RDF_TYPE, load_ontology
+from scgraph.search import INDEX_FILE, build_index_file
 from scgraph.settings import Settings
 from scgraph.shapes import check_shapes, load_shapes, merged_graph
 from scgraph.store import (
@@ -54,7 +57,9 @@ def validate_project(settings: Settings, progress: Progress = _quiet) -> BuildOu
     progress(f"checking mappings in {settings.mappings_dir}")
     project = check_project(settings.mappings_dir, ontology)
     progress(f"checked {len(project.articles)} articles ({time.perf_counter() - clock:.1f} s)")
-    output = build_quads(project, ontology, IriMinter(settings.base_iri), started, Path.cwd())
+    # Paths in provenance are relative to the project folder, whatever the working directory.
+    project_root = settings.mappings_dir.resolve().parent
+    output = build_quads(project, ontology, IriMinter(settings.base_iri), started, project_root)
     progress(f"generated {len(output.quads)} quads ({time.perf_counter() - clock:.1f} s)")
     shapes_path = settings.ontology_dir / "shapes.ttl"
     problems: list[MappingError] = list(
@@ -72,14 +77,35 @@ def run_build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     """Check, write a fresh store with dumps and summary, then switch `current` to it."""
     output = validate_project(settings, progress)
     builds = settings.data_dir / BUILDS_DIR
+    builds.mkdir(parents=True, exist_ok=True)
+    with _exclusive_build_lock(settings.data_dir):
+        return _write_and_publish(settings, output, builds, progress)
+
+
+@contextmanager
+def _exclusive_build_lock(data_dir: Path) -> Iterator[None]:
+    """One build at a time per data directory, so a build may clear another's debris."""
+    with (data_dir / ".build.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise StoreError(f"another build is running in {data_dir}") from error
+        yield
+
+
+def _write_and_publish(
+    settings: Settings, output: BuildOutput, builds: Path, progress: Progress
+) -> BuildResult:
     build_dir = builds / output.build_id
     staging = builds / f".staging-{output.build_id}"
-    if staging.exists():
-        shutil.rmtree(staging)
+    # Staging directories of killed builds: nobody else can be writing them (we hold the lock).
+    for debris in builds.glob(".staging-*"):
+        shutil.rmtree(debris, ignore_errors=True)
     try:
         progress(f"writing the store into {staging}")
         write_store(store_path(staging), output.quads)
         checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
+        build_index_file(store_path(staging), settings.base_iri, staging / INDEX_FILE)
         summary = summarize(output, settings.base_iri, checksums)
         write_summary(staging, summary)
         if build_dir.exists():

@@ -367,19 +367,6 @@ class _Checker:
     ) -> ResolvedEntity | None:
         line, column = loaded.where((*at, "id"))
         here = Location(loaded.path, line, column)
-        if model.id in self.declared_at:
-            first = self.declared_at[model.id]
-            self.problems.append(
-                DuplicateId(
-                    loaded.path,
-                    line,
-                    column,
-                    f"duplicate id '{model.id}' (first declared at {first})",
-                )
-            )
-            return None
-        self.declared_at[model.id] = here
-        self.owner[model.id] = article_id
         types_ok = True
         for index, name in enumerate(model.types):
             type_at = (*at, "type", index) if isinstance(model.type, list) else (*at, "type")
@@ -391,6 +378,13 @@ class _Checker:
                     loaded.error(TermMisuse, type_at, f"class '{name}' is written by the build")
                 )
                 types_ok = False
+        if model.id in self.declared_at:
+            first = self.declared_at[model.id]
+            reason = f"duplicate id '{model.id}' (first declared at {first})"
+            self.problems.append(DuplicateId(loaded.path, line, column, reason))
+            return None
+        self.declared_at[model.id] = here
+        self.owner[model.id] = article_id
         self.types[model.id] = model.types if types_ok else []
         return ResolvedEntity(model.id, model.types, model, article_id, here)
 
