@@ -107,7 +107,7 @@ def open_store(path: Path) -> ox.Store:
     """Open a store read-only, given a data, build or store directory."""
     build = resolve_build(path)
     candidate = store_path(build) if (build / STORE_DIR).is_dir() else build
-    if not candidate.is_dir():
+    if not (candidate / "CURRENT").is_file():  # RocksDB's marker file: no store there
         raise StoreNotFound(path)
     try:
         return ox.Store.read_only(str(candidate))
