@@ -97,7 +97,9 @@ class OutputFormat(StrEnum):
 @app.command()
 def query(
     sparql: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE to read one.")],
-    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv, tsv or json.")
+    ] = OutputFormat.table,
     store: StoreOption = None,
 ) -> None:
     """Run a SPARQL query against the built store and print the results."""
@@ -158,7 +160,9 @@ class ExportFormat(StrEnum):
 @app.command()
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    export_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.nquads,
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="nquads, trig or turtle.")
+    ] = ExportFormat.nquads,
     store: StoreOption = None,
 ) -> None:
     """Write a dump: N-Quads or TriG (every named graph) or Turtle (the merged graph)."""
@@ -180,7 +184,11 @@ class SchemaKind(StrEnum):
 
 
 @app.command()
-def schema(kind: Annotated[SchemaKind, typer.Argument()] = SchemaKind.article) -> None:
+def schema(
+    kind: Annotated[
+        SchemaKind, typer.Argument(help="article (an article mapping) or registry.")
+    ] = SchemaKind.article,
+) -> None:
     """Print the JSON Schema of a mapping file (for editor autocompletion)."""
     model = ArticleMapping if kind is SchemaKind.article else Registry
     typer.echo(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
