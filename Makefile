@@ -20,7 +20,8 @@ build: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/scgraph validate
 
-serve: build
+serve: $(STAMP)
+	$(BIN)/scgraph build --if-changed
 	$(BIN)/scgraph serve
 
 lint: $(STAMP)

@@ -14,7 +14,7 @@ import typer
 
 from scgraph.errors import BuildFailed, ExampleQueryError, QuerySyntaxError, ScgraphError
 from scgraph.mapping.models import ArticleMapping, Registry
-from scgraph.pipeline import run_build, validate_project
+from scgraph.pipeline import is_current, run_build, validate_project
 from scgraph.queries import canonical, load_examples, read_expected
 from scgraph.settings import Settings, get_settings
 from scgraph.store import open_store, read_summary, resolve_build, run_query
@@ -60,9 +60,18 @@ def _fail(error: ScgraphError) -> typer.Exit:
 
 
 @app.command()
-def build(mappings: MappingsOption = None, store: StoreOption = None) -> None:
+def build(
+    mappings: MappingsOption = None,
+    store: StoreOption = None,
+    if_changed: Annotated[
+        bool, typer.Option("--if-changed", help="Do nothing when the served build is current.")
+    ] = False,
+) -> None:
     """Check every mapping, build a fresh store with dumps, and switch to it when all passed."""
     settings = _settings(mappings, store)
+    if if_changed and is_current(settings):
+        typer.echo("The served build is current: nothing to do.")
+        return
     try:
         result = run_build(settings, _progress)
     except ScgraphError as error:

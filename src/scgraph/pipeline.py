@@ -7,6 +7,7 @@ build is complete (see store.py).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import shutil
 import time
 from collections import Counter
@@ -18,8 +19,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from scgraph import __version__
 from scgraph.build import BuildOutput, build_quads, build_started_at
-from scgraph.errors import BuildFailed, MappingError, StoreError
+from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import check_project
 from scgraph.ontology import RDF_TYPE, load_ontology
@@ -30,6 +32,8 @@ from scgraph.store import (
     BUILDS_DIR,
     DUMPS_DIR,
     publish_build,
+    read_summary,
+    resolve_build,
     store_path,
     write_dumps,
     write_store,
@@ -107,6 +111,7 @@ def _write_and_publish(
         checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
         build_index_file(store_path(staging), settings.base_iri, staging / INDEX_FILE)
         summary = summarize(output, settings.base_iri, checksums)
+        summary["inputs_sha256"] = input_digest(settings)
         write_summary(staging, summary)
         if build_dir.exists():
             shutil.rmtree(build_dir)
@@ -117,6 +122,29 @@ def _write_and_publish(
     publish_build(settings.data_dir, build_dir)
     progress(f"published {build_dir}")
     return BuildResult(build_dir, summary)
+
+
+def input_digest(settings: Settings) -> str:
+    """A hash of everything a build reads: same digest, same graph."""
+    digest = hashlib.sha256(f"{__version__}\n{settings.base_iri}\n".encode())
+    inputs = [
+        *sorted(settings.mappings_dir.rglob("*.yaml")),
+        *sorted(settings.mappings_dir.rglob("*.txt")),
+        settings.ontology_dir / "scgraph.ttl",
+        settings.ontology_dir / "shapes.ttl",
+    ]
+    for path in inputs:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def is_current(settings: Settings) -> bool:
+    """Whether the served build was made from exactly the present inputs."""
+    try:
+        summary = read_summary(resolve_build(settings.data_dir))
+    except StoreNotFound:
+        return False
+    return bool(summary.get("inputs_sha256") == input_digest(settings))
 
 
 def summarize(output: BuildOutput, base_iri: str, checksums: dict[str, str]) -> dict[str, Any]:
