@@ -146,3 +146,25 @@ def test_the_base_iri_is_configurable(tmp_path: Path) -> None:
     subjects = {q.subject.value for q in output.quads if isinstance(q.subject, ox.NamedNode)}
     assert "http://127.0.0.1:8000/id/city/da-nang" in subjects
     assert not any(s.startswith(BASE + "id/") for s in subjects)
+
+
+def test_labels_are_stored_in_nfc(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(DATA / "mini", tmp_path / "m")
+    registry = tmp_path / "m" / "registry.yaml"
+    # "Đà Nẵng" written with combining marks (NFD), as some editors save it.
+    decomposed = "Đa\u0300 Na\u0306\u0303ng"
+    registry.write_text(
+        registry.read_text(encoding="utf-8").replace("Đà Nẵng", decomposed), encoding="utf-8"
+    )
+    output = validate_project(
+        mini_settings(tmp_path).model_copy(update={"mappings_dir": tmp_path / "m"})
+    )
+    labels = {
+        q.object.value
+        for q in output.quads
+        if q.subject.value == f"{BASE}id/city/da-nang" and q.predicate.value.endswith("#label")
+    }
+    assert "Đà Nẵng" in labels
+    assert decomposed not in labels

@@ -38,6 +38,7 @@ from scgraph.ontology import (
     XSD,
     Ontology,
 )
+from scgraph.text import nfc
 
 SC = ONTOLOGY_IRI + "#"
 _CONTEXT_CHARS = 32  # prefix/suffix length of text quote selectors
@@ -162,13 +163,13 @@ class _Builder:
         labels = [("vi", model.label.vi), ("en", model.label.en)]
         for lang, text in labels:
             if text:
-                self.add(iri, RDFS_LABEL, ox.Literal(text, language=lang), graph)
+                self.add(iri, RDFS_LABEL, ox.Literal(nfc(text), language=lang), graph)
                 if is_concept:
-                    self.add(iri, SKOS + "prefLabel", ox.Literal(text, language=lang), graph)
+                    self.add(iri, SKOS + "prefLabel", ox.Literal(nfc(text), language=lang), graph)
         if model.alt is not None:
             for lang, names in (("vi", model.alt.vi), ("en", model.alt.en)):
                 for name in names:
-                    self.add(iri, SKOS + "altLabel", ox.Literal(name, language=lang), graph)
+                    self.add(iri, SKOS + "altLabel", ox.Literal(nfc(name), language=lang), graph)
         for same in model.same_as:
             target = (
                 "http://www.wikidata.org/entity/" + same.split(":", 1)[1]
@@ -194,7 +195,7 @@ class _Builder:
         self.add_types(iri, ["Article"], graph)
         for lang, text in (("vi", article.header.label.vi), ("en", article.header.label.en)):
             if text:
-                self.add(iri, RDFS_LABEL, ox.Literal(text, language=lang), graph)
+                self.add(iri, RDFS_LABEL, ox.Literal(nfc(text), language=lang), graph)
         self.add_statement(iri, "inLanguage", ox.Literal(article.header.language), graph)
         self.add_statement(iri, "articleText", ox.Literal(article.text), graph)
         mapping_iri = self.mapping_file(article.mapping_path)
