@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test check lint typecheck format validate bench clean
+.PHONY: install build serve test check lint typecheck format validate bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,13 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-check: lint typecheck
+# Headless Chromium for the query page's real-browser test (tests/server/test_query_page.py).
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } || \
+		echo "browser-deps: chromium could not be installed; the browser test will be skipped"
+
+check: lint typecheck browser-deps
 	$(BIN)/pytest -n 2 src tests
 
 test: check

@@ -1,4 +1,4 @@
-"""The project's copies of the articles are the seeds, minus the boilerplate lines the mappings list."""
+"""The project's article copies are the seeds minus the boilerplate lines the mappings list."""
 
 from __future__ import annotations
 

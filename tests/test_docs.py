@@ -35,3 +35,12 @@ def test_every_command_is_in_the_readme() -> None:
 def test_the_two_commands_are_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
     assert "make serve" in text and "make test" in text
+
+
+def test_every_setting_is_documented() -> None:
+    from scgraph.settings import Settings
+
+    text = README.read_text(encoding="utf-8")
+    for name, field in Settings.model_fields.items():
+        assert f"`SCGRAPH_{name.upper()}`" in text
+        assert field.description, f"setting {name} has no docstring"

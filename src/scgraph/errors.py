@@ -19,6 +19,10 @@ ScgraphError
 ├── StoreError                   the Oxigraph store cannot be used
 │   └── StoreNotFound            no built store where one was expected
 ├── QuerySyntaxError             a SPARQL query that does not parse
+├── QueryRefused                 a SPARQL request the public endpoint will not run (update, SERVICE)
+├── QueryLimitExceeded           a SPARQL query that ran past a configured limit
+│   ├── QueryTimeout             …its time limit
+│   └── ResultTooLarge           …the size limit of its serialized result
 └── ExampleQueryError            an example query file in queries/ is malformed
 """
 
@@ -122,6 +126,30 @@ class StoreNotFound(StoreError):
 
 class QuerySyntaxError(ScgraphError):
     """A SPARQL query that the parser rejects; the message is the parser's."""
+
+
+class QueryRefused(ScgraphError):
+    """A request the read-only public endpoint refuses to run: an update, or a SERVICE call."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class QueryLimitExceeded(ScgraphError):
+    """A query stopped because it exceeded a configured limit."""
+
+    def __init__(self, reason: str, limit: float) -> None:
+        super().__init__(reason)
+        self.reason, self.limit = reason, limit
+
+
+class QueryTimeout(QueryLimitExceeded):
+    """A query ran longer than the query timeout; its worker process was killed."""
+
+
+class ResultTooLarge(QueryLimitExceeded):
+    """A query's serialized result grew past the result size limit."""
 
 
 class ExampleQueryError(ScgraphError):

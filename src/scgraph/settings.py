@@ -14,7 +14,10 @@ DEFAULT_BASE_IRI = "https://scgraph.org/"
 class Settings(BaseSettings):
     """Where things are and how they are published. Every field is an `SCGRAPH_<NAME>` variable."""
 
-    model_config = SettingsConfigDict(env_prefix="SCGRAPH_", extra="forbid")
+    # Attribute docstrings become field descriptions: the README's settings table is made from them.
+    model_config = SettingsConfigDict(
+        env_prefix="SCGRAPH_", extra="forbid", use_attribute_docstrings=True
+    )
 
     base_iri: str = DEFAULT_BASE_IRI
     """Dataset base: every minted IRI starts with it. Fixed at build time."""
@@ -29,7 +32,20 @@ class Settings(BaseSettings):
     store: Path | None = None
     """A built store to serve; defaults to data_dir/current."""
     host: str = "127.0.0.1"
+    """Address `scgraph serve` binds to."""
     port: int = 8000
+    """Port `scgraph serve` listens on."""
+    query_timeout_s: float = 10.0
+    """Longest a SPARQL query may run (evaluation and serialization); its worker is then killed."""
+    query_workers: int = 2
+    """Worker processes evaluating SPARQL queries, per server process (queries beyond wait)."""
+    max_query_bytes: int = 100_000
+    """Largest SPARQL query text accepted, in UTF-8 bytes; larger ones get 413."""
+    max_result_bytes: int = 200_000_000
+    """Largest serialized SPARQL result; a query producing more is stopped with an error."""
+    service_allowlist: list[str] = []
+    """Endpoint IRIs a query may call with SERVICE (a JSON list in the environment); others are
+    refused, since pyoxigraph really sends the HTTP request."""
 
     @field_validator("base_iri")
     @classmethod
@@ -41,6 +57,20 @@ class Settings(BaseSettings):
     @property
     def current_build(self) -> Path:
         return self.store if self.store is not None else self.data_dir / "current"
+
+
+def settings_reference() -> str:
+    """The settings as a Markdown table (cog writes it into the README).
+
+    >>> "`SCGRAPH_BASE_IRI`" in settings_reference()
+    True
+    """
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default is not None else "(none)"
+        meaning = " ".join((field.description or "").split())
+        rows.append(f"| `SCGRAPH_{name.upper()}` | `{default}` | {meaning} |")
+    return "\n".join(rows)
 
 
 @lru_cache(maxsize=1)

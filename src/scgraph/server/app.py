@@ -15,7 +15,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from scgraph import __version__
-from scgraph.server import api, pages, sparql
+from scgraph.search import load_index
+from scgraph.server import api, ontology_page, pages, query_page, reconcile, sparql, void
 from scgraph.server.deps import ServedBuild
 from scgraph.server.errors import REQUEST_ID_HEADER, install_error_handlers, request_id
 from scgraph.settings import Settings, get_settings
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         build = resolve_build(settings.current_build)
         app.state.served = ServedBuild(settings, open_store(build), read_summary(build))
+        app.state.search = load_index(build, app.state.served.store, settings.base_iri)
         yield
         app.state.served = None
 
@@ -79,6 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "build": request.app.state.served.build_id}
 
     app.include_router(sparql.router)
+    app.include_router(query_page.router)
     app.include_router(api.router)
+    app.include_router(reconcile.router)
+    app.include_router(ontology_page.router)
+    app.include_router(void.router)
     app.include_router(pages.router)
     return app

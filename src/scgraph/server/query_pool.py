@@ -1,0 +1,166 @@
+"""A pool of query worker processes that can be killed when a query runs past its time limit.
+
+Each worker (scgraph/sparql_worker.py) holds the store open read-only and answers one job at a
+time. A request takes an idle worker, sends its job and reads frames until the result is complete;
+a worker whose job did not finish cleanly (timeout, client gone, crash) is killed and replaced in
+the background, so other requests keep being served by the other workers meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scgraph.errors import QueryTimeout, StoreError
+from scgraph.sparql_worker import DONE, ERROR, FRAME_HEAD, READY
+
+logger = logging.getLogger("scgraph.server")
+
+START_TIMEOUT_S = 60.0
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: asyncio.subprocess.Process
+
+    async def read_frame(self) -> tuple[bytes, bytes]:
+        assert self.process.stdout is not None
+        head = await self.process.stdout.readexactly(FRAME_HEAD.size)
+        tag, length = FRAME_HEAD.unpack(head)
+        return tag, await self.process.stdout.readexactly(length)
+
+
+async def _spawn(store_dir: Path) -> _Worker:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scgraph.sparql_worker",
+        str(store_dir),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    worker = _Worker(process)
+    try:
+        tag, payload = await asyncio.wait_for(worker.read_frame(), START_TIMEOUT_S)
+    except (TimeoutError, asyncio.IncompleteReadError) as error:
+        await _kill(worker)
+        raise StoreError(f"a query worker did not start on {store_dir}") from error
+    if tag != READY:
+        await _kill(worker)
+        raise StoreError(f"a query worker could not open the store: {payload.decode()}")
+    return worker
+
+
+async def _kill(worker: _Worker) -> None:
+    if worker.process.returncode is None:
+        worker.process.kill()
+    await worker.process.wait()
+
+
+class QueryRun:
+    """One job on one worker: read its frames before the deadline, then release the worker."""
+
+    def __init__(self, pool: QueryPool, worker: _Worker, deadline: float) -> None:
+        self.pool, self.worker, self.deadline = pool, worker, deadline
+        self.finished = False
+        self.released = False
+
+    async def read(self) -> tuple[bytes, bytes]:
+        """The next frame; QueryTimeout (worker killed) when the deadline passes first."""
+        try:
+            # timeout_at, unlike wait_for, does not start a task for every frame.
+            async with asyncio.timeout_at(self.deadline):
+                tag, payload = await self.worker.read_frame()
+        except TimeoutError as error:
+            self.release()
+            raise QueryTimeout(
+                f"the query ran longer than the {self.pool.timeout_s:g} s limit and was stopped",
+                self.pool.timeout_s,
+            ) from error
+        except asyncio.IncompleteReadError as error:
+            self.release()
+            raise StoreError("the query worker stopped unexpectedly") from error
+        if tag in (DONE, ERROR):
+            self.finished = True
+        return tag, payload
+
+    def release(self) -> None:
+        """Give the worker back if its job is complete; otherwise kill and replace it."""
+        if self.released:
+            return
+        self.released = True
+        if self.finished:
+            self.pool.idle.put_nowait(self.worker)
+        else:
+            self.pool.replace(self.worker)
+
+
+class QueryPool:
+    """`size` worker processes over the store at `store_dir`; jobs get `timeout_s` each."""
+
+    def __init__(self, store_dir: Path, size: int, timeout_s: float) -> None:
+        self.store_dir, self.size, self.timeout_s = store_dir, max(1, size), timeout_s
+        self.idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self.workers: set[_Worker] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._started = False
+        self._starting = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Start the workers once, at the first query: an app that never queries pays nothing."""
+        async with self._starting:
+            if self._started:
+                return
+            workers = await asyncio.gather(*(_spawn(self.store_dir) for _ in range(self.size)))
+            for worker in workers:
+                self.workers.add(worker)
+                self.idle.put_nowait(worker)
+            self._started = True
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(_kill(worker) for worker in self.workers))
+        self.workers.clear()
+
+    async def submit(self, job: dict[str, Any]) -> QueryRun:
+        """Send `job` to the next idle worker; the time limit covers waiting for one."""
+        await self.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
+        try:
+            worker = await asyncio.wait_for(self.idle.get(), self.timeout_s)
+        except TimeoutError as error:
+            raise QueryTimeout(
+                f"every query worker stayed busy for {self.timeout_s:g} s; try again later",
+                self.timeout_s,
+            ) from error
+        run = QueryRun(self, worker, deadline)
+        assert worker.process.stdin is not None
+        worker.process.stdin.write(json.dumps(job).encode() + b"\n")
+        return run
+
+    def replace(self, worker: _Worker) -> None:
+        """Kill `worker` now and start a fresh one in the background."""
+        if worker.process.returncode is None:
+            worker.process.kill()
+        task = asyncio.get_running_loop().create_task(self._replace(worker))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _replace(self, worker: _Worker) -> None:
+        await _kill(worker)
+        self.workers.discard(worker)
+        try:
+            fresh = await _spawn(self.store_dir)
+        except StoreError:
+            logger.exception("could not replace a query worker; the pool is smaller now")
+            return
+        self.workers.add(fresh)
+        self.idle.put_nowait(fresh)
