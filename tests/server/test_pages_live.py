@@ -16,8 +16,8 @@ import rdflib
 from scgraph.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-EVIDENCE_SAMPLE = 10
-"""One evidence-family IRI in this many is crawled: ~3,700 of them share one code path."""
+EVIDENCE_SAMPLE = 1
+"""Crawl every evidence-family IRI too (raise to sample them when the graph grows)."""
 
 
 def _url(live_server: str, base: str, iri: str) -> str:
