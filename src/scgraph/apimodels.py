@@ -73,6 +73,9 @@ class ValueModel(BaseModel):
     datatype: str | None = None
     language: str | None = None
     evidence: list[EvidenceModel] = []
+    implied: bool = Field(
+        False, description="Also stated with a more specific property (a derived super-property)."
+    )
 
 
 class PropertyModel(BaseModel):
@@ -84,6 +87,9 @@ class IncomingModel(BaseModel):
     property: ResourceModel
     count: int = Field(description="All subjects linking through this property.")
     subjects: list[ResourceModel] = Field(description="The page of them included here.")
+    implied: bool = Field(
+        False, description="Every link shown is also a link through a more specific property."
+    )
 
 
 class EntityModel(BaseModel):
@@ -143,6 +149,7 @@ def _value_model(value: Value, lang: str) -> ValueModel:
             label=term.label(lang),
             labels=term.labels,
             evidence=evidence,
+            implied=value.implied,
         )
     return ValueModel(
         kind="literal",
@@ -150,6 +157,7 @@ def _value_model(value: Value, lang: str) -> ValueModel:
         datatype=term.datatype,
         language=term.language,
         evidence=evidence,
+        implied=value.implied,
     )
 
 
@@ -173,6 +181,7 @@ def entity_model(description: Description, lang: str = "vi") -> EntityModel:
                 property=resource_model(group.property, lang),
                 count=group.count,
                 subjects=[resource_model(s, lang) for s in group.subjects],
+                implied=group.implied,
             )
             for group in description.incoming
         ],
@@ -192,8 +201,9 @@ def _value(model: ValueModel) -> Value:
         Evidence(e.iri, _resource(e.article), e.quote, e.start, e.end) for e in model.evidence
     )
     if model.kind == "iri":
-        return Value(Resource(model.iri or "", dict(model.labels)), evidence)
-    return Value(LiteralValue(model.value or "", model.datatype or "", model.language), evidence)
+        return Value(Resource(model.iri or "", dict(model.labels)), evidence, model.implied)
+    literal = LiteralValue(model.value or "", model.datatype or "", model.language)
+    return Value(literal, evidence, model.implied)
 
 
 def description_from_model(model: EntityModel, base_iri: str) -> Description:
@@ -207,7 +217,12 @@ def description_from_model(model: EntityModel, base_iri: str) -> Description:
             for p in model.properties
         ),
         incoming=tuple(
-            IncomingGroup(_resource(g.property), g.count, tuple(_resource(s) for s in g.subjects))
+            IncomingGroup(
+                _resource(g.property),
+                g.count,
+                tuple(_resource(s) for s in g.subjects),
+                g.implied,
+            )
             for g in model.incoming
         ),
         incoming_total=model.incoming_total,

@@ -34,24 +34,41 @@ _LANG_ORDER = ("vi", "en")
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
-def _bind(iri: str) -> dict[ox.Variable, Term]:
+def _node(iri: str) -> ox.NamedNode | None:
+    """`iri` as a node, or None when it is no IRI at all (a space, a control character): the
+    store cannot hold anything about it, and a request path may carry anything."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None
+
+
+def _bind(iri: str) -> dict[ox.Variable, Term] | None:
+    node = _node(iri)
     # pyoxigraph 0.5 only substitutes variables that the query projects: every query selects ?x.
-    return {ox.Variable("x"): ox.NamedNode(iri)}
+    return None if node is None else {ox.Variable("x"): node}
 
 
 def _ask(store: ox.Store, query: str, iri: str) -> bool:
-    return bool(store.query(query, substitutions=_bind(iri)))
+    bound = _bind(iri)
+    return bound is not None and bool(store.query(query, substitutions=bound))
 
 
 def _select(store: ox.Store, query: str, iri: str) -> list[ox.QuerySolution]:
-    result = store.query(query, substitutions=_bind(iri))
+    bound = _bind(iri)
+    if bound is None:
+        return []
+    result = store.query(query, substitutions=bound)
     if not isinstance(result, ox.QuerySolutions):
         raise TypeError("expected a SELECT query")
     return list(result)
 
 
 def _construct(store: ox.Store, query: str, iri: str) -> list[ox.Triple]:
-    result = store.query(query, substitutions=_bind(iri))
+    bound = _bind(iri)
+    if bound is None:
+        return []
+    result = store.query(query, substitutions=bound)
     if not isinstance(result, ox.QueryTriples):
         raise TypeError("expected a CONSTRUCT query")
     return list(result)
@@ -108,6 +125,8 @@ class Value:
 
     term: Resource | LiteralValue
     evidence: tuple[Evidence, ...] = ()
+    implied: bool = False
+    """Also stated with a more specific property (the build writes out super-properties)."""
 
     @property
     def is_iri(self) -> bool:
@@ -129,6 +148,8 @@ class IncomingGroup:
     property: Resource
     count: int
     subjects: tuple[Resource, ...]
+    implied: bool = False
+    """Every link shown is also a link through a more specific property."""
 
 
 @dataclass(frozen=True)
@@ -346,6 +367,7 @@ def describe(
             objects[predicate.value][obj] = None
 
     evidence = _evidence(store, iri, labels)
+    parents = _super_properties(store)
     outgoing = tuple(
         PropertyValues(
             labels.resource(predicate),
@@ -357,6 +379,11 @@ def describe(
                     if isinstance(obj, ox.Literal)
                     else LiteralValue(str(obj), XSD + "string"),
                     tuple(evidence.get((predicate, str(obj)), ())),
+                    implied=any(
+                        obj in found and predicate in parents.get(other, ())
+                        for other, found in objects.items()
+                        if other != predicate
+                    ),
                 )
                 for obj in sorted(values, key=lambda o: _sort_key(o, labels, lang))
             ),
@@ -375,6 +402,7 @@ def describe(
             labels.resource(predicate),
             count,
             tuple(labels.resource(s) for s in page.get(predicate, {})),
+            implied=_implied_group(predicate, count, page, incoming_counts, parents),
         )
         for predicate, count in sorted(incoming_counts.items())
     )
@@ -394,6 +422,37 @@ def describe(
         base_iri=base_iri,
         articles=tuple(sorted(articles.values(), key=lambda r: r.iri)),
     )
+
+
+_SUPER_PROPERTIES = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?sub ?super WHERE { ?sub rdfs:subPropertyOf+ ?super }
+"""
+
+
+def _super_properties(store: ox.Store) -> dict[str, set[str]]:
+    """Property IRI → every super-property the ontology graph declares for it."""
+    parents: dict[str, set[str]] = defaultdict(set)
+    result = store.query(_SUPER_PROPERTIES)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
+        parents[row["sub"].value].add(row["super"].value)
+    return parents
+
+
+def _implied_group(
+    predicate: str,
+    count: int,
+    page: dict[str, dict[str, None]],
+    counts: dict[str, int],
+    parents: dict[str, set[str]],
+) -> bool:
+    """Whether the links through `predicate` are all links through more specific properties."""
+    subs = [other for other in counts if predicate in parents.get(other, ())]
+    if not subs:
+        return False
+    covered = {s for other in subs for s in page.get(other, {})}
+    return set(page.get(predicate, {})) <= covered and count <= sum(counts[o] for o in subs)
 
 
 def _evidence(store: ox.Store, iri: str, labels: _Labels) -> dict[tuple[str, str], list[Evidence]]:
@@ -495,7 +554,8 @@ def describe_graph(
 
 def graph_quads(store: ox.Store, graph_iri: str) -> list[ox.Quad]:
     """Every quad of one named graph (for the RDF views of a graph IRI)."""
-    return list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+    graph = _node(graph_iri)
+    return [] if graph is None else list(store.quads_for_pattern(None, None, None, graph))
 
 
 def count_incoming(store: ox.Store, iri: str) -> int:
