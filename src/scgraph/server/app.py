@@ -17,8 +17,10 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from scgraph import __version__
 from scgraph.search import load_index
 from scgraph.server import api, ontology_page, pages, query_page, reconcile, sparql, void
+from scgraph.server.body_limit import BodyLimit
 from scgraph.server.deps import ServedBuild
 from scgraph.server.errors import REQUEST_ID_HEADER, install_error_handlers, request_id
+from scgraph.server.etags import CodingAwareETags
 from scgraph.settings import Settings, get_settings
 from scgraph.store import open_store, read_summary, resolve_build
 
@@ -62,7 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=_package_dir("templates"))
     app.state.templates.env.globals["version"] = __version__
+    # Innermost: its 413 is raised while the endpoint reads, outside BaseHTTPMiddleware's task
+    # group, which would turn it into an ExceptionGroup and a 500.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(CodingAwareETags)  # outside GZip: sees the encoded response
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -13,6 +13,7 @@ from email.utils import format_datetime
 from fastapi import Request, Response
 
 from scgraph.server.deps import ServedBuild
+from scgraph.server.etags import identity_variant
 
 CACHE_CONTROL = "public, max-age=3600"
 
@@ -53,20 +54,25 @@ def variant_etag(served: ServedBuild, request: Request, content_type: str, lang:
 
 def not_modified(request: Request, served: ServedBuild, etag: str) -> Response | None:
     """304 when the client already holds `etag`; None when the answer has to be computed."""
-    if not _matches(request.headers.get("if-none-match"), etag):
+    held = _matching_tag(request.headers.get("if-none-match"), etag)
+    if held is None:
         return None
-    headers = {"ETag": etag, "Last-Modified": last_modified(served), "Cache-Control": CACHE_CONTROL}
+    # Answer with the tag the client holds: its identity or its gzip variant (see etags.py).
+    headers = {"ETag": held, "Last-Modified": last_modified(served), "Cache-Control": CACHE_CONTROL}
     return Response(status_code=304, headers=headers)
 
 
-def _matches(header: str | None, etag: str) -> bool:
+def _matching_tag(header: str | None, etag: str) -> str | None:
     if not header:
-        return False
+        return None
     if header.strip() == "*":
-        return True
+        return etag
     # If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored.
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return etag in tags
+    for tag in header.split(","):
+        tag = tag.strip().removeprefix("W/")
+        if identity_variant(tag) == etag:
+            return tag
+    return None
 
 
 def represent(
@@ -94,8 +100,9 @@ def represent(
     }
     if negotiated:
         all_headers["Vary"] = "Accept"
-    if status == 200 and _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=all_headers)
+    held = _matching_tag(request.headers.get("if-none-match"), etag) if status == 200 else None
+    if held is not None:
+        return Response(status_code=304, headers={**all_headers, "ETag": held})
     if request.method == "HEAD":
         all_headers["Content-Length"] = str(len(body))
         return Response(status_code=status, headers=all_headers, media_type=content_type)
