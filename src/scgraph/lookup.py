@@ -455,6 +455,28 @@ def _implied_group(
     return set(page.get(predicate, {})) <= covered and count <= sum(counts[o] for o in subs)
 
 
+_CLASS_LABELS = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?c ?l WHERE {
+  ?c a owl:Class ; rdfs:label ?l .
+  FILTER(STRSTARTS(STR(?c), "https://scgraph.org/ontology#"))
+}
+"""
+
+
+def ontology_classes(store: ox.Store) -> dict[str, Resource]:
+    """Every class of our ontology by local name, with its labels."""
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    result = store.query(_CLASS_LABELS)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
+        literal = row["l"]
+        if isinstance(literal, ox.Literal):
+            labels[row["c"].value][_lang(literal)] = literal.value
+    return {iri.rsplit("#", 1)[1]: Resource(iri, found) for iri, found in labels.items()}
+
+
 def _evidence(store: ox.Store, iri: str, labels: _Labels) -> dict[tuple[str, str], list[Evidence]]:
     """(predicate IRI, str(object)) → the evidence supporting that statement, by quote order."""
     found: dict[tuple[str, str], dict[str, Evidence]] = defaultdict(dict)

@@ -44,3 +44,28 @@ def test_super_properties_are_not_shown_twice(client: TestClient) -> None:
     graph = rdflib.Graph().parse(data=turtle.text, format="turtle")
     province = rdflib.URIRef("https://scgraph.org/id/province/binh-duong")
     assert (province, rdflib.URIRef("https://schema.org/containedInPlace"), None) in graph
+
+
+class _ClassLinks(HTMLParser):
+    """Text of the links to class listings on the home page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.href: str | None = None
+        self.links: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href") or ""
+        self.href = href if tag == "a" and href.startswith("/class/") else None
+
+    def handle_data(self, data: str) -> None:
+        if self.href and data.strip():
+            self.links[self.href] = data.strip()
+            self.href = None
+
+
+def test_home_page_names_classes_by_their_labels(client: TestClient) -> None:
+    for lang, expected in (("vi", "tỉnh"), ("en", "province")):
+        parser = _ClassLinks()
+        parser.feed(client.get("/", params={"lang": lang}).text)
+        assert parser.links["/class/Province"] == expected

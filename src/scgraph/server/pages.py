@@ -27,6 +27,7 @@ from scgraph.lookup import (
     is_graph,
     list_instances,
     local_path,
+    ontology_classes,
     suggest,
 )
 from scgraph.negotiation import negotiate
@@ -450,11 +451,13 @@ def home(request: Request, served: ServedDep) -> Response:
     if chosen != HTML:
         return see_other(request, "/.well-known/void")
     counts = {str(k): int(v) for k, v in served.summary.get("entities_per_class", {}).items()}
+    classes = ontology_classes(served.store)
     response = render(
         request,
         served,
         "home.html",
         counts=sorted(counts.items()),
+        classes=classes,
         summary=served.summary,
         last_modified=last_modified(served),
     )
