@@ -124,11 +124,19 @@ _VALUES = f"""
 SELECT ?x ?p ?o ?label WHERE {{ ?x ?p ?o . OPTIONAL {{ ?o <{RDFS}label> ?label }} }}"""
 
 
+def _nodes(**iris: str) -> dict[ox.Variable, Term] | None:
+    """The IRIs as query bindings, or None if one is no IRI at all: ids come from the client,
+    and the store holds nothing about a string with a space or a control character in it."""
+    try:
+        return {ox.Variable(name): ox.NamedNode(iri) for name, iri in iris.items()}
+    except ValueError:
+        return None
+
+
 def _property_values(store: ox.Store, iri: str, property_iri: str) -> list[tuple[Term, str]]:
-    bindings: dict[ox.Variable, Term] = {
-        ox.Variable("x"): ox.NamedNode(iri),
-        ox.Variable("p"): ox.NamedNode(property_iri),
-    }
+    bindings = _nodes(x=iri, p=property_iri)
+    if bindings is None:
+        return []
     return [
         (row["o"], row["label"].value if row["label"] is not None else "")
         for row in _solutions(store.query(_VALUES, substitutions=bindings))
@@ -257,7 +265,9 @@ def propose_properties(
     store: ox.Store, vocabulary: Vocabulary, type_id: str, limit: int, lang: str = "en"
 ) -> list[dict[str, str]]:
     """Properties of our ontology that entities of `type_id` actually have."""
-    bindings: dict[ox.Variable, Term] = {ox.Variable("class"): ox.NamedNode(term_iri(type_id))}
+    bindings = _nodes(**{"class": term_iri(type_id)})
+    if bindings is None:
+        return []
     used = {row["p"].value for row in _solutions(store.query(_PROPOSE, substitutions=bindings))}
     found = sorted(iri for iri in used if iri in vocabulary.properties)
     return [{"id": term_id(i), "name": vocabulary.properties[i].name(lang)} for i in found][:limit]

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     """Worker processes evaluating SPARQL queries, per server process (queries beyond wait)."""
     max_query_bytes: int = 100_000
     """Largest SPARQL query text accepted, in UTF-8 bytes; larger ones get 413."""
+    max_body_bytes: int = 1_000_000
+    """Largest request body (POST /sparql, POST /reconcile) read, in bytes; larger ones get 413
+    before the rest is read."""
     max_result_bytes: int = 200_000_000
     """Largest serialized SPARQL result; a query producing more is stopped with an error."""
     service_allowlist: list[str] = []

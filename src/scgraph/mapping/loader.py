@@ -55,6 +55,12 @@ def load_yaml(path: Path) -> tuple[LoadedYaml | None, list[MappingError]]:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = " ".join(part for part in (error.context, error.problem) if part)
         return None, [YamlSyntaxError(path, line, column, f"YAML syntax error: {reason}")]
+    except yaml.reader.ReaderError as error:
+        # A character YAML forbids (NUL, most controls): unmarked, only an offset into the text.
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - text.rfind("\n", 0, error.position)
+        reason = f"YAML syntax error: character #x{error.character:04x} is not allowed in YAML"
+        return None, [YamlSyntaxError(path, line, column, reason)]
     loaded = LoadedYaml(path=path, data=None)
     problems: list[MappingError] = []
     if node is not None:
@@ -74,7 +80,7 @@ def _to_python(
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
+            key = _scalar(key_node, loaded, constructor, problems)
             if not isinstance(key, str):
                 key = str(key)
             here = (*at, key)
@@ -94,4 +100,19 @@ def _to_python(
             _to_python(item, (*at, index), loaded, constructor, problems)
             for index, item in enumerate(node.value)
         ]
-    return constructor.construct_object(node, deep=True)
+    return _scalar(node, loaded, constructor, problems)
+
+
+def _scalar(
+    node: yaml.Node, loaded: LoadedYaml, constructor: _Constructor, problems: list[MappingError]
+) -> Any:
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as error:
+        detail = error.problem or "unknown tag"
+    except (ValueError, OverflowError) as error:
+        # YAML reads `2020-13-45` as a date and fails on it; say where, as for any bad value.
+        detail = str(error)
+    line, column = node.start_mark.line + 1, node.start_mark.column + 1
+    problems.append(SchemaViolation(loaded.path, line, column, f"cannot read this value: {detail}"))
+    return None

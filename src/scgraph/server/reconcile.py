@@ -123,8 +123,12 @@ def _answer(request: Request, served: ServedBuild, params: dict[str, str]) -> di
 async def _service(request: Request, served: ServedBuild) -> JSONResponse:
     params = dict(request.query_params)
     if request.method == "POST":
-        body = (await request.body()).decode("utf-8", errors="replace")
-        params.update(dict(urllib.parse.parse_qsl(body, keep_blank_values=True)))
+        try:
+            body = (await request.body()).decode("utf-8")
+            pairs = urllib.parse.parse_qsl(body, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError as error:
+            raise HTTPException(400, f"the request body is not UTF-8: {error}") from error
+        params.update(dict(pairs))
     # Store queries leave the event loop; their results are consumed in that same thread.
     answer = await run_in_threadpool(_answer, request, served, params)
     return JSONResponse(answer)

@@ -95,9 +95,18 @@ def _decode(body: bytes) -> str:
         raise _error(400, f"the request body is not UTF-8: {error}") from error
 
 
+def _form_pairs(encoded: str, where: str) -> list[tuple[str, str]]:
+    # Starlette and parse_qsl's default would turn percent-encoded bytes that are not UTF-8 into
+    # U+FFFD, and the query would fail later with a parse error about a character never sent.
+    try:
+        return urllib.parse.parse_qsl(encoded, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as error:
+        raise _error(400, f"the {where} is not UTF-8 once percent-decoded: {error}") from error
+
+
 async def _parameters(request: Request, settings: Settings) -> list[tuple[str, str]]:
     """The protocol parameters, from the URL or the body as the request's method and type say."""
-    url_params = list(request.query_params.multi_items())
+    url_params = _form_pairs(request.scope["query_string"].decode("latin-1"), "query string")
     if request.method in ("GET", "HEAD"):
         return url_params
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -111,7 +120,7 @@ async def _parameters(request: Request, settings: Settings) -> list[tuple[str, s
     # A form-encoded query may take up to three bytes per character of the query itself.
     body = _decode(await _read_body(request, 3 * settings.max_query_bytes + 4096))
     if media == FORM:
-        return urllib.parse.parse_qsl(body, keep_blank_values=True)
+        return _form_pairs(body, "request body")
     return [*url_params, ("query", body)]
 
 
