@@ -54,11 +54,16 @@ class BuildOutput:
     graphs: list[str] = field(default_factory=list)
 
 
-def build_id_for(inputs: Iterable[Path], started: dt.datetime) -> str:
-    """A sortable, unique build id: UTC time plus a hash of the inputs."""
+def build_id_for(inputs: Iterable[Path], started: dt.datetime, root: Path) -> str:
+    """A sortable, unique build id: UTC time plus a hash of the inputs (paths relative to `root`,
+    so the same project gives the same id wherever it is checked out)."""
     digest = hashlib.sha256()
     for path in sorted(inputs):
-        digest.update(path.as_posix().encode())
+        try:
+            name = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            name = path.name
+        digest.update(name.encode())
         digest.update(path.read_bytes())
     return f"{started:%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}"
 
@@ -83,7 +88,7 @@ def build_quads(
     for article in project.articles:
         inputs += [article.mapping_path, article.text_path]
     builder = _Builder(project, ontology, minter, relative_to)
-    build_id = build_id_for(inputs, started)
+    build_id = build_id_for(inputs, started, relative_to)
     builder.registry(project.registry)
     for article in project.articles:
         builder.article(article)

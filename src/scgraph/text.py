@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -32,9 +33,11 @@ def fold(text: str) -> str:
 
 
 def find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` occurs in `text`, comparing NFC forms with white space folded.
+    """Where `quote` occurs in `text` (NFC, as article texts are checked to be), with the quote
+    in NFC and white space folded on both sides.
 
-    Returns character offsets (start, end) into `text` itself, or None.
+    Returns character offsets (start, end) into `text` itself, or None. Each text is folded once
+    and remembered, since a mapping checks many quotes against the same article.
 
     >>> find_quote("Sáng  17-7,\\nViệt Nam", "17-7, Việt Nam")
     (6, 20)
@@ -42,14 +45,15 @@ def find_quote(text: str, quote: str) -> tuple[int, int] | None:
     wanted = collapse_whitespace(nfc(quote))
     if not wanted:
         return None
-    folded, origin = _fold_whitespace_with_offsets(nfc(text))
+    folded, origin = _fold_whitespace_with_offsets(text)
     at = folded.find(wanted)
     if at < 0:
         return None
     return origin[at], origin[at + len(wanted) - 1] + 1
 
 
-def _fold_whitespace_with_offsets(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=16)
+def _fold_whitespace_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     """Text with white space runs as one space, and each kept character's offset in `text`."""
     chars: list[str] = []
     origin: list[int] = []
@@ -64,4 +68,4 @@ def _fold_whitespace_with_offsets(text: str) -> tuple[str, list[int]]:
             chars.append(ch)
             origin.append(offset)
             in_space = False
-    return "".join(chars), origin
+    return "".join(chars), tuple(origin)

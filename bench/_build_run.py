@@ -1,0 +1,102 @@
+"""One real build, timed stage by stage; run in its own process by bench/build.py.
+
+`python -m bench._build_run MAPPINGS DATA [--profile FILE]` runs `scgraph.pipeline.run_build`
+unchanged, with each stage function the pipeline calls wrapped in a timer (the wrappers replace the
+names in the pipeline module only for this process). It prints one JSON line: quads, total seconds,
+seconds and running peak RSS per stage. Its own process, so the peak RSS is this build's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from scgraph import pipeline
+from scgraph.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Pipeline attribute → stage name, in the order a build reaches them.
+STAGES = {
+    "load_ontology": "ontology",
+    "check_project": "check mappings",
+    "build_quads": "build quads",
+    "merged_graph": "rdflib graph",
+    "load_shapes": "load shapes",
+    "check_shapes": "SHACL",
+    "write_store": "write store",
+    "write_dumps": "dumps",
+    "build_index_file": "search index",
+    "summarize": "summary",
+    "input_digest": "input digest",
+    "write_summary": "write summary",
+    "publish_build": "publish",
+}
+
+
+def peak_rss_mb() -> float:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(name: str, function: Callable[..., Any], record: dict[str, list[float]]) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds, _ = record.setdefault(name, [0.0, 0.0])
+            record[name] = [seconds + time.perf_counter() - start, peak_rss_mb()]
+
+    return wrapper
+
+
+def run(mappings: Path, data: Path, profile: Path | None = None) -> dict[str, Any]:
+    record: dict[str, list[float]] = {}
+    for attribute, name in STAGES.items():
+        setattr(pipeline, attribute, _timed(name, getattr(pipeline, attribute), record))
+    settings = Settings(mappings_dir=mappings, ontology_dir=ROOT / "ontology", data_dir=data)
+    profiler = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    result = pipeline.run_build(settings)
+    if profiler is not None:
+        profiler.disable()
+        assert profile is not None
+        profiler.dump_stats(profile)
+    total = time.perf_counter() - start
+    stages = {name: record[name] for name in STAGES.values() if name in record}
+    return {
+        "quads": result.summary["quads"],
+        "triples": result.summary["triples"],
+        "seconds": total,
+        "stages": stages,
+        "cpu_seconds": _cpu_seconds(),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def _cpu_seconds() -> float:
+    # CPU time is what a shared machine does not distort; wall time is what a user waits.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main_cli() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench._build_run")
+    parser.add_argument("mappings", type=Path)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--profile", type=Path, default=None)
+    args = parser.parse_args()
+    print(json.dumps(run(args.mappings, args.data, args.profile)))
+
+
+if __name__ == "__main__":
+    main_cli()

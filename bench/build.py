@@ -1,0 +1,122 @@
+"""Build time and peak memory against the number of articles: is `scgraph build` linear?
+
+`python -m bench.build [--sizes 30,100,300] [--profile-largest FILE]` generates each project with
+bench/generate.py (seed 0) in a temporary folder, runs the real build in a fresh process
+(bench/_build_run.py) and prints articles, quads, total and per-stage seconds, peak RSS, and the
+growth between consecutive sizes: seconds-per-article ratio 1.00 means linear, 2.00 means each
+article costs twice as much at the larger size. 10,000 and 50,000 articles take long; ask for
+them with --sizes. A size whose build passes --timeout is stopped and the table ends there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SIZES = (30, 100)  # larger sizes with --sizes: 300 articles already need ~5 GB today
+SHORT = {
+    "check mappings": "check",
+    "build quads": "quads",
+    "rdflib graph": "rdflib",
+    "SHACL": "shacl",
+    "write store": "store",
+    "dumps": "dumps",
+    "search index": "index",
+}
+
+
+def measure(articles: int, timeout: float, profile: Path | None = None) -> dict[str, Any] | None:
+    """Generate and build `articles` articles; None when the build ran past `timeout` seconds."""
+    with tempfile.TemporaryDirectory(prefix="scgraph-bench-") as folder:
+        start = time.perf_counter()
+        mappings = generate(Path(folder), articles)
+        generated = time.perf_counter() - start
+        command = [sys.executable, "-m", "bench._build_run", str(mappings), f"{folder}/var"]
+        if profile is not None:
+            command += ["--profile", str(profile)]
+        try:
+            done = subprocess.run(
+                command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return None
+        if done.returncode != 0:
+            raise RuntimeError(f"build of {articles} articles failed:\n{done.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        result["articles"] = articles
+        result["generate_seconds"] = generated
+        return result
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The measured rows, then the growth of seconds and RSS per article between sizes."""
+    head = f"{'articles':>8} {'quads':>10} {'total s':>8} {'cpu s':>7} "
+    head += " ".join(f"{short:>7}" for short in SHORT.values())
+    head += f" {'other':>6} {'peak MB':>8}"
+    lines = [head]
+    for row in results:
+        stages = row["stages"]
+        timed = [stages.get(name, [0.0, 0.0])[0] for name in SHORT]
+        other = row["seconds"] - sum(timed)
+        line = f"{row['articles']:>8} {row['quads']:>10} {row['seconds']:>8.1f} "
+        line += f"{row['cpu_seconds']:>7.1f} "
+        line += " ".join(f"{seconds:>7.1f}" for seconds in timed)
+        line += f" {other:>6.1f} {row['peak_rss_mb']:>8.0f}"
+        lines.append(line)
+    lines.append("growth per article (1.00 = linear):")
+    for small, large in itertools.pairwise(results):
+        scale = large["articles"] / small["articles"]
+        per_time = large["seconds"] / small["seconds"] / scale
+        per_cpu = large["cpu_seconds"] / small["cpu_seconds"] / scale
+        per_quad = large["quads"] / small["quads"] / scale
+        lines.append(
+            f"  {small['articles']:>6} → {large['articles']:<6} seconds ×{per_time:.2f}"
+            f"  cpu ×{per_cpu:.2f}"
+            f"  quads ×{per_quad:.2f}  peak RSS ×{large['peak_rss_mb'] / small['peak_rss_mb']:.2f}"
+            f" (sizes ×{scale:.1f})"
+        )
+    return "\n".join(lines)
+
+
+def peak_stages(results: list[dict[str, Any]]) -> str:
+    """Which stage first reached the peak RSS of each build."""
+    lines = []
+    for row in results:
+        steps = " → ".join(f"{name} {rss:.0f}" for name, (_, rss) in row["stages"].items())
+        lines.append(f"  {row['articles']:>6}: running peak RSS (MB) after {steps}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.build", description=__doc__)
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per build")
+    parser.add_argument("--profile-largest", type=Path, default=None, help="cProfile stats file")
+    args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    results = []
+    for articles in sizes:
+        profile = args.profile_largest if articles == max(sizes) else None
+        result = measure(articles, args.timeout, profile)
+        if result is None:
+            print(f"{articles} articles: build passed {args.timeout:.0f} s, stopped")
+            break
+        results.append(result)
+        # The table so far after every size: a long run stopped later still leaves its rows.
+        print(f"{articles} articles generated in {result['generate_seconds']:.1f} s")
+        print(table(results), flush=True)
+    print(peak_stages(results))
+
+
+if __name__ == "__main__":
+    main()
