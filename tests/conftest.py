@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -56,48 +57,126 @@ def free_port() -> int:
         return port
 
 
+_SERVE = [sys.executable, "-m", "scgraph.cli", "serve", "--host", "127.0.0.1"]
+
+
+def start_server(
+    args: list[str], env: dict[str, str], log_path: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`scgraph serve ARGS` in its own process on a free loopback port, once /health answers.
+
+    The log goes to a file: an unread pipe would fill up and stall the server.
+    """
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*_SERVE, "--port", str(port), *args],
+            env={**os.environ, **env},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            output = log_path.read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"server exited early: {output[-2000:]}")
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(process)
+            raise RuntimeError("server did not start within 60 s")
+        time.sleep(0.1)
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server this test run started, by its PID."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a server process serve `settings`' build."""
+    return {
+        "SCGRAPH_DATA_DIR": str(settings.data_dir),
+        "SCGRAPH_MAPPINGS_DIR": str(settings.mappings_dir),
+        "SCGRAPH_ONTOLOGY_DIR": str(settings.ontology_dir),
+        "SCGRAPH_QUERIES_DIR": str(settings.queries_dir),
+    }
+
+
 @pytest.fixture(scope="session")
 def live_server(built: Settings) -> Iterator[str]:
     """A real uvicorn process serving the real build on 127.0.0.1; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "SCGRAPH_DATA_DIR": str(built.data_dir)}
-    env.update(
-        {
-            "SCGRAPH_MAPPINGS_DIR": str(built.mappings_dir),
-            "SCGRAPH_ONTOLOGY_DIR": str(built.ontology_dir),
-            "SCGRAPH_QUERIES_DIR": str(built.queries_dir),
-        }
-    )
-    # The log goes to a file: an unread pipe would fill up and stall the server.
-    log_path = built.data_dir / f"server-{port}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scgraph.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_server([], settings_env(built), built.data_dir / "server.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                output = log_path.read_text(encoding="utf-8", errors="replace")
-                raise RuntimeError(f"server exited early: {output[-2000:]}")
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 30 s")
-            time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        stop_server(process)
+
+
+@pytest.fixture
+def start_scgraph(tmp_path: Path) -> Iterator[Callable[[list[str], Settings], tuple[str, Path]]]:
+    """Start extra servers (`scgraph serve ARGS` for a build); all are stopped after the test.
+
+    The starter returns the server's base URL and the path of its log.
+    """
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(args: list[str], settings: Settings) -> tuple[str, Path]:
+        log_path = tmp_path / f"server-{len(started)}.log"
+        process, base = start_server(args, settings_env(settings), log_path)
+        started.append(process)
+        return base, log_path
+
+    yield start
+    for process in started:
+        stop_server(process)
+
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1400",
+)
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Headless Chromium under selenium (Debian chromium, chromium-driver: `make browser-deps`).
+
+    Skipped, with the reason printed, only when they are not installed.
+    """
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        reason = "chromium and chromedriver are not installed (make browser-deps installs them)"
+        print(reason)
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import shutil
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
-import pytest
 import rdflib
 
 from scgraph.settings import Settings
@@ -135,46 +132,19 @@ def test_negotiation_and_conditional_get_over_http(live_server: str) -> None:
         assert int(head.headers["content-length"]) > 0
 
 
-def test_screenshot_of_an_entity_page(live_server: str) -> None:
+def test_screenshot_of_an_entity_page(browser: object, live_server: str) -> None:
     """A headless Chromium renders the entity page; the screenshot is kept as a build artefact."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        print("chromium or chromedriver is not installed; no screenshot taken")
-        pytest.skip("chromium or chromedriver is not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
 
-    options = Options()
-    options.binary_location = chromium
-    with tempfile.TemporaryDirectory() as profile:
-        for flag in (
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--window-size=1280,1400",
-            "--lang=vi",
-        ):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(driver_path), options=options)
-        try:
-            driver.get(live_server + "/id/city/da-nang?lang=vi")
-            heading = driver.find_element(By.TAG_NAME, "h1")
-            assert heading.text == "Đà Nẵng"
-            assert heading.is_displayed()
-            assert driver.current_url.endswith("/page/city/da-nang?lang=vi")
-            ARTIFACTS.mkdir(exist_ok=True)
-            target = ARTIFACTS / "entity-da-nang.png"
-            assert driver.save_screenshot(str(target))
-        finally:
-            driver.quit()
+    assert isinstance(browser, WebDriver)
+    browser.get(live_server + "/id/city/da-nang?lang=vi")
+    heading = browser.find_element(By.TAG_NAME, "h1")
+    assert heading.text == "Đà Nẵng"
+    assert heading.is_displayed()
+    assert browser.current_url.endswith("/page/city/da-nang?lang=vi")
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / "entity-da-nang.png"
+    assert browser.save_screenshot(str(target))
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000
