@@ -12,6 +12,7 @@ from typing import Annotated
 import pyoxigraph as ox
 import typer
 
+from scgraph.doctor import check_build
 from scgraph.errors import BuildFailed, ExampleQueryError, QuerySyntaxError, ScgraphError
 from scgraph.mapping.models import ArticleMapping, Registry
 from scgraph.pipeline import is_current, run_build, validate_project
@@ -94,6 +95,21 @@ def validate(mappings: MappingsOption = None) -> None:
     except ScgraphError as error:
         raise _fail(error) from error
     typer.echo(f"All mappings are valid ({len(output.quads)} quads).")
+
+
+@app.command()
+def check(mappings: MappingsOption = None, store: StoreOption = None) -> None:
+    """Verify the built store against its mappings, dump checksums, search index and summary."""
+    try:
+        differences = check_build(_settings(mappings, store))
+    except ScgraphError as error:
+        raise _fail(error) from error
+    for line in differences:
+        typer.echo(line)
+    if differences:
+        typer.echo(f"{len(differences)} difference(s) found.", err=True)
+        raise typer.Exit(code=1)
+    typer.echo("The build matches its mappings, dumps, search index and summary.")
 
 
 class OutputFormat(StrEnum):

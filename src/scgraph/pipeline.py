@@ -116,6 +116,10 @@ def _write_and_publish(
         if build_dir.exists():
             shutil.rmtree(build_dir)
         staging.rename(build_dir)
+    except OSError as error:
+        # A full disk while writing dumps, index or summary: as clear as in the store.
+        shutil.rmtree(staging, ignore_errors=True)
+        raise StoreError(f"cannot write the build into {staging}: {error}") from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

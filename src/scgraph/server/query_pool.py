@@ -94,6 +94,7 @@ class QueryRun:
         if self.released:
             return
         self.released = True
+        self.pool.busy.discard(self.worker)
         if self.finished:
             self.pool.idle.put_nowait(self.worker)
         else:
@@ -107,6 +108,7 @@ class QueryPool:
         self.store_dir, self.size, self.timeout_s = store_dir, max(1, size), timeout_s
         self.idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self.workers: set[_Worker] = set()
+        self.busy: set[_Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
         self._starting = asyncio.Lock()
@@ -141,10 +143,19 @@ class QueryPool:
                 f"every query worker stayed busy for {self.timeout_s:g} s; try again later",
                 self.timeout_s,
             ) from error
+        self.busy.add(worker)
         run = QueryRun(self, worker, deadline)
         assert worker.process.stdin is not None
         worker.process.stdin.write(json.dumps(job).encode() + b"\n")
         return run
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for operators and fault tests)."""
+        return sorted(worker.process.pid for worker in self.workers)
+
+    def busy_pids(self) -> list[int]:
+        """Process ids of the workers running a job now."""
+        return sorted(worker.process.pid for worker in list(self.busy))
 
     def replace(self, worker: _Worker) -> None:
         """Kill `worker` now and start a fresh one in the background."""

@@ -1,0 +1,106 @@
+"""A build that runs out of disk space fails with a clear StoreError and leaves no trace."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+import scgraph.pipeline as pipeline
+import scgraph.store as store_module
+from scgraph.errors import StoreError
+from scgraph.pipeline import run_build
+from scgraph.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+def disk_full() -> OSError:
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("faults")
+    shutil.copytree(DATA / "mini", root / "mappings")
+    run_build(_settings(root))
+    return root
+
+
+def _settings(root: Path) -> Settings:
+    return Settings(
+        mappings_dir=root / "mappings", ontology_dir=ROOT / "ontology", data_dir=root / "var"
+    )
+
+
+@pytest.fixture
+def project(pristine: Path, tmp_path: Path) -> Settings:
+    shutil.copytree(pristine, tmp_path / "p", symlinks=True)
+    settings = _settings(tmp_path / "p")
+    # A changed input, so the failed build would have produced a different build id.
+    article = settings.mappings_dir / "articles" / "a2.yaml"
+    article.write_text(article.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    return settings
+
+
+def snapshot(data_dir: Path) -> dict[str, str]:
+    """Every file and link under the data directory, with the bytes of each file."""
+    result = {}
+    for path in sorted(data_dir.rglob("*")):
+        name = str(path.relative_to(data_dir))
+        if path.is_symlink():
+            result[name] = "-> " + os.readlink(path)
+        elif path.is_file() and path.name != ".build.lock":
+            result[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return result
+
+
+def _half_filled_store(directory: Path, quads: list[ox.Quad]) -> None:
+    """Write half of the quads for real, then run out of space as RocksDB would report it."""
+    store = ox.Store(str(directory))
+    store.bulk_extend(quads[: len(quads) // 2])
+    store.flush()
+    del store
+    raise disk_full()
+
+
+def _half_written_dumps(store_dir: Path, dumps_dir: Path) -> dict[str, str]:
+    dumps_dir.mkdir(parents=True)
+    (dumps_dir / "scgraph.nq.gz").write_bytes(b"\x1f\x8b partial")
+    raise disk_full()
+
+
+@pytest.mark.parametrize(
+    ("target", "name", "fake", "stage"),
+    [
+        (store_module, "_fill", _half_filled_store, "the store"),
+        (pipeline, "write_dumps", _half_written_dumps, "the build"),
+    ],
+    ids=["store", "dumps"],
+)
+def test_a_full_disk_fails_the_build_cleanly(
+    project: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    target: object,
+    name: str,
+    fake: object,
+    stage: str,
+) -> None:
+    before = snapshot(project.data_dir)
+    monkeypatch.setattr(target, name, fake)
+    with pytest.raises(StoreError) as failed:
+        run_build(project)
+    message = str(failed.value)
+    assert message.startswith(f"cannot write {stage} ")
+    assert message.endswith(os.strerror(errno.ENOSPC))
+    assert isinstance(failed.value.__cause__, OSError)
+    assert failed.value.__cause__.errno == errno.ENOSPC
+    # The served build is byte for byte what it was, and the staging directory is gone.
+    assert snapshot(project.data_dir) == before
+    assert not list((project.data_dir / "builds").glob(".staging-*"))
