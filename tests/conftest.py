@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -104,13 +105,12 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes a server process serve `settings`' build."""
-    return {
-        "SCGRAPH_DATA_DIR": str(settings.data_dir),
-        "SCGRAPH_MAPPINGS_DIR": str(settings.mappings_dir),
-        "SCGRAPH_ONTOLOGY_DIR": str(settings.ontology_dir),
-        "SCGRAPH_QUERIES_DIR": str(settings.queries_dir),
-    }
+    """The environment that gives a server process exactly `settings`."""
+    env = {}
+    for name, value in settings.model_dump(mode="json").items():
+        if value is not None:
+            env[f"SCGRAPH_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+    return env
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     """Port `scgraph serve` listens on."""
     query_timeout_s: float = 10.0
     """Longest a SPARQL query may run (evaluation and serialization); its worker is then killed."""
+    query_queue_wait_s: float = 30.0
+    """Longest a SPARQL query may wait for a free worker before it gets 503; its own timeout
+    starts when a worker takes it."""
     query_workers: int = 2
     """Worker processes evaluating SPARQL queries, per server process (queries beyond wait)."""
     max_query_bytes: int = 100_000

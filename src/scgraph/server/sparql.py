@@ -61,6 +61,7 @@ async def _query_pool(app: FastAPI) -> AsyncIterator[None]:
         resolve_build(settings.current_build).resolve(),
         settings.query_workers,
         settings.query_timeout_s,
+        settings.query_queue_wait_s,
     )
     app.state.query_pool = pool
     try:
