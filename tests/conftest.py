@@ -35,6 +35,30 @@ def project_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     )
 
 
+def mini_settings(root: Path) -> Settings:
+    """Settings of a copy of the miniature project (tests/data/mini) under `root`."""
+    return Settings(
+        mappings_dir=root / "mappings", ontology_dir=ROOT / "ontology", data_dir=root / "var"
+    )
+
+
+@pytest.fixture(scope="session")
+def mini_pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The miniature project built once per run; tests work on copies (`mini_project`)."""
+    root = tmp_path_factory.mktemp("mini")
+    shutil.copytree(ROOT / "tests" / "data" / "mini", root / "mappings")
+    run_build(mini_settings(root))
+    return root
+
+
+@pytest.fixture
+def mini_project(mini_pristine: Path, tmp_path: Path) -> Settings:
+    """A private copy of the built miniature project, free to break."""
+    # `current` is a relative link, so the copy is a complete, independent build.
+    shutil.copytree(mini_pristine, tmp_path / "p", symlinks=True)
+    return mini_settings(tmp_path / "p")
+
+
 @pytest.fixture(scope="session")
 def built(project_settings: Settings) -> Settings:
     """The real mappings built into the fresh data directory; returns the settings to serve it."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -13,35 +11,16 @@ from typer.testing import CliRunner
 
 from scgraph.cli import app
 from scgraph.doctor import check_build
-from scgraph.pipeline import input_digest, run_build
+from scgraph.pipeline import input_digest
 from scgraph.settings import Settings
 from scgraph.store import read_summary, resolve_build, store_path
 
-DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).parent.parent
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The miniature project built once; each test checks its own copy."""
-    root = tmp_path_factory.mktemp("doctor")
-    shutil.copytree(DATA / "mini", root / "mappings")
-    run_build(_settings(root))
-    return root
-
-
-def _settings(root: Path) -> Settings:
-    return Settings(
-        mappings_dir=root / "mappings", ontology_dir=ROOT / "ontology", data_dir=root / "var"
-    )
-
-
 @pytest.fixture
-def project(pristine: Path, tmp_path: Path) -> Settings:
-    # `current` is a relative link, so the copy is a complete, independent build.
-    shutil.copytree(pristine, tmp_path / "p", symlinks=True)
-    return _settings(tmp_path / "p")
+def project(mini_project: Settings) -> Settings:
+    return mini_project
 
 
 def _check(settings: Settings) -> tuple[int, list[str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,32 +16,14 @@ from scgraph.errors import StoreError
 from scgraph.pipeline import run_build
 from scgraph.settings import Settings
 
-DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).parent.parent
-
 
 def disk_full() -> OSError:
     return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("faults")
-    shutil.copytree(DATA / "mini", root / "mappings")
-    run_build(_settings(root))
-    return root
-
-
-def _settings(root: Path) -> Settings:
-    return Settings(
-        mappings_dir=root / "mappings", ontology_dir=ROOT / "ontology", data_dir=root / "var"
-    )
-
-
 @pytest.fixture
-def project(pristine: Path, tmp_path: Path) -> Settings:
-    shutil.copytree(pristine, tmp_path / "p", symlinks=True)
-    settings = _settings(tmp_path / "p")
+def project(mini_project: Settings) -> Settings:
+    settings = mini_project
     # A changed input, so the failed build would have produced a different build id.
     article = settings.mappings_dir / "articles" / "a2.yaml"
     article.write_text(article.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")

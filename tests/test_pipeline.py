@@ -35,16 +35,9 @@ def fingerprint(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Settings:
-    """A copy of the miniature project, built once, ready to be broken."""
-    shutil.copytree(DATA / "mini", tmp_path / "mappings")
-    settings = Settings(
-        mappings_dir=tmp_path / "mappings",
-        ontology_dir=ROOT / "ontology",
-        data_dir=tmp_path / "var",
-    )
-    run_build(settings)
-    return settings
+def project(mini_project: Settings) -> Settings:
+    """A copy of the built miniature project, ready to be broken."""
+    return mini_project
 
 
 def add_article(settings: Settings, name: str) -> None:
