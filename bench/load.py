@@ -33,6 +33,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bench._process import stop_process
 from scgraph.pipeline import run_build
 from scgraph.settings import Settings
 
@@ -144,12 +145,7 @@ def _server(
         _wait_for_health(base, process, log_path)
         yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_for_health(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from bench._process import stop_process
 from scgraph.settings import Settings
 from scgraph.store import resolve_build, store_path
 
@@ -95,12 +96,7 @@ def _process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Pop
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _query_mix(entity: str) -> list[tuple[str, str, str]]:

@@ -166,6 +166,16 @@ def start_scgraph(tmp_path: Path) -> Iterator[Callable[[list[str], Settings], tu
         stop_server(process)
 
 
+@pytest.fixture(scope="module", params=["in-process", "uvicorn"])
+def http(request: pytest.FixtureRequest) -> Iterator[httpx.Client | TestClient]:
+    """The same requests, sent to the app in process and to the real uvicorn."""
+    if request.param == "in-process":
+        yield request.getfixturevalue("client")
+    else:
+        with httpx.Client(base_url=request.getfixturevalue("live_server"), timeout=30) as c:
+            yield c
+
+
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,15 +13,6 @@ from scgraph.settings import Settings
 
 ID = "https://scgraph.org/id/"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "request_id"}
-
-
-@pytest.fixture(scope="module", params=["in-process", "uvicorn"])
-def http(request: pytest.FixtureRequest) -> Iterator[httpx.Client | TestClient]:
-    if request.param == "in-process":
-        yield request.getfixturevalue("client")
-    else:
-        with httpx.Client(base_url=request.getfixturevalue("live_server"), timeout=30) as c:
-            yield c
 
 
 def _next_link(response: httpx.Response) -> str | None:

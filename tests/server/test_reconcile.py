@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import html.parser
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
@@ -32,15 +30,6 @@ REGISTRY = _registry()
 def validate(name: str, document: Any) -> None:
     schema = json.loads((SCHEMAS / f"{name}.json").read_text(encoding="utf-8"))
     Draft7Validator(schema, registry=REGISTRY).validate(document)
-
-
-@pytest.fixture(scope="module", params=["in-process", "uvicorn"])
-def http(request: pytest.FixtureRequest) -> Iterator[httpx.Client | TestClient]:
-    if request.param == "in-process":
-        yield request.getfixturevalue("client")
-    else:
-        with httpx.Client(base_url=request.getfixturevalue("live_server"), timeout=30) as c:
-            yield c
 
 
 def test_schemas_are_present() -> None:

@@ -6,13 +6,11 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 import rdflib
-from fastapi.testclient import TestClient
 
 from scgraph.settings import Settings
 
@@ -23,16 +21,6 @@ COUNT_LABELS = (
 TWO_ROWS = "SELECT ?x WHERE { VALUES ?x { 1 2 } } ORDER BY ?x"
 CONSTRUCT = "CONSTRUCT { ?g a <urn:x:Graph> } WHERE { GRAPH ?g { } }"
 SPARQL_JSON = "application/sparql-results+json"
-
-
-@pytest.fixture(scope="module", params=["in-process", "http"])
-def http(request: pytest.FixtureRequest, built: Settings) -> Iterator[httpx.Client | TestClient]:
-    """The same requests, sent to the app in process and to the real uvicorn."""
-    if request.param == "in-process":
-        yield request.getfixturevalue("client")
-    else:
-        with httpx.Client(base_url=request.getfixturevalue("live_server")) as client:
-            yield client
 
 
 def _json(response: httpx.Response) -> Any:
