@@ -43,6 +43,7 @@ from scgraph.apimodels import (
     hit_from_model,
 )
 from scgraph.errors import QuerySyntaxError, StoreError
+from scgraph.graph_store import GraphStore
 from scgraph.iris import SC
 from scgraph.lookup import Description, Resource, describe
 from scgraph.ontology import RDFS_LABEL, XSD
@@ -170,7 +171,7 @@ def _resources(rows: list[tuple[str, str | None, str]]) -> list[Resource]:
 
 
 class _Local:
-    def __init__(self, store: ox.Store, index: SearchIndex, base_iri: str) -> None:
+    def __init__(self, store: GraphStore, index: SearchIndex, base_iri: str) -> None:
         self.store, self.index, self.base_iri = store, index, base_iri
 
     def close(self) -> None:
@@ -298,7 +299,7 @@ class KnowledgeGraph:
         return cls(_Local(store, load_index(build, store, base_iri), base_iri))
 
     @classmethod
-    def of_store(cls, store: ox.Store, base_iri: str | None = None) -> KnowledgeGraph:
+    def of_store(cls, store: GraphStore, base_iri: str | None = None) -> KnowledgeGraph:
         """A graph over an open pyoxigraph store; its search index is built from the store."""
         base = base_iri or get_settings().base_iri
         return cls(_Local(store, SearchIndex(collect_entities(store, base)), base))

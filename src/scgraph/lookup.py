@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from scgraph.graph_store import GraphStore
 from scgraph.iris import ONTOLOGY_IRI, SC
 from scgraph.ontology import PREFIXES, RDF_TYPE, RDFS_LABEL, XSD
 from scgraph.text import fold
@@ -49,12 +50,12 @@ def _bind(iri: str) -> dict[ox.Variable, Term] | None:
     return None if node is None else {ox.Variable("x"): node}
 
 
-def _ask(store: ox.Store, query: str, iri: str) -> bool:
+def _ask(store: GraphStore, query: str, iri: str) -> bool:
     bound = _bind(iri)
     return bound is not None and bool(store.query(query, substitutions=bound))
 
 
-def _select(store: ox.Store, query: str, iri: str) -> list[ox.QuerySolution]:
+def _select(store: GraphStore, query: str, iri: str) -> list[ox.QuerySolution]:
     bound = _bind(iri)
     if bound is None:
         return []
@@ -64,7 +65,7 @@ def _select(store: ox.Store, query: str, iri: str) -> list[ox.QuerySolution]:
     return list(result)
 
 
-def _construct(store: ox.Store, query: str, iri: str) -> list[ox.Triple]:
+def _construct(store: GraphStore, query: str, iri: str) -> list[ox.Triple]:
     bound = _bind(iri)
     if bound is None:
         return []
@@ -227,12 +228,12 @@ _EXISTS = "ASK { { ?x ?p ?o } UNION { GRAPH ?x { ?s ?q ?v } } }"
 _IS_GRAPH = "ASK { GRAPH ?x { ?s ?p ?o } }"
 
 
-def exists(store: ox.Store, iri: str) -> bool:
+def exists(store: GraphStore, iri: str) -> bool:
     """Whether the graph says anything about `iri` as a subject, or has a graph of that name."""
     return _ask(store, _EXISTS, iri)
 
 
-def is_graph(store: ox.Store, iri: str) -> bool:
+def is_graph(store: GraphStore, iri: str) -> bool:
     """Whether `iri` names a graph of the store."""
     return _ask(store, _IS_GRAPH, iri)
 
@@ -328,7 +329,7 @@ def _paging(limit: int, offset: int) -> tuple[int, int]:
 
 
 def describe(
-    store: ox.Store,
+    store: GraphStore,
     iri: str,
     *,
     base_iri: str,
@@ -430,7 +431,7 @@ SELECT ?sub ?super WHERE { ?sub rdfs:subPropertyOf+ ?super }
 """
 
 
-def _super_properties(store: ox.Store) -> dict[str, set[str]]:
+def _super_properties(store: GraphStore) -> dict[str, set[str]]:
     """Property IRI → every super-property the ontology graph declares for it."""
     parents: dict[str, set[str]] = defaultdict(set)
     result = store.query(_SUPER_PROPERTIES)
@@ -465,7 +466,7 @@ SELECT ?c ?l WHERE {
 """
 
 
-def ontology_classes(store: ox.Store) -> dict[str, Resource]:
+def ontology_classes(store: GraphStore) -> dict[str, Resource]:
     """Every class of our ontology by local name, with its labels."""
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     result = store.query(_CLASS_LABELS)
@@ -477,7 +478,9 @@ def ontology_classes(store: ox.Store) -> dict[str, Resource]:
     return {iri.rsplit("#", 1)[1]: Resource(iri, found) for iri, found in labels.items()}
 
 
-def _evidence(store: ox.Store, iri: str, labels: _Labels) -> dict[tuple[str, str], list[Evidence]]:
+def _evidence(
+    store: GraphStore, iri: str, labels: _Labels
+) -> dict[tuple[str, str], list[Evidence]]:
     """(predicate IRI, str(object)) → the evidence supporting that statement, by quote order."""
     found: dict[tuple[str, str], dict[str, Evidence]] = defaultdict(dict)
     for row in _select(store, _EVIDENCE, iri):
@@ -538,7 +541,7 @@ CONSTRUCT { ?ev ?evp ?evo . ?t ?tp ?to . ?sel ?sp ?so } WHERE {
 
 
 def describe_graph(
-    store: ox.Store,
+    store: GraphStore,
     iri: str,
     *,
     base_iri: str,
@@ -574,13 +577,13 @@ def describe_graph(
     return list(quads)
 
 
-def graph_quads(store: ox.Store, graph_iri: str) -> list[ox.Quad]:
+def graph_quads(store: GraphStore, graph_iri: str) -> list[ox.Quad]:
     """Every quad of one named graph (for the RDF views of a graph IRI)."""
     graph = _node(graph_iri)
     return [] if graph is None else list(store.quads_for_pattern(None, None, None, graph))
 
 
-def count_incoming(store: ox.Store, iri: str) -> int:
+def count_incoming(store: GraphStore, iri: str) -> int:
     """How many incoming links `describe` pages through (evidence links excluded)."""
     return sum(int(row["n"].value) for row in _select(store, _INCOMING_COUNTS, iri))
 
@@ -596,7 +599,7 @@ _INSTANCE_COUNT = "SELECT ?x (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?x } GROUP 
 
 
 def list_instances(
-    store: ox.Store, class_iri: str, *, limit: int = 100, offset: int = 0
+    store: GraphStore, class_iri: str, *, limit: int = 100, offset: int = 0
 ) -> tuple[list[Resource], int]:
     """A page of the instances of `class_iri` (by IRI) with their labels, and how many there are."""
     limit, offset = _paging(limit, offset)
@@ -613,7 +616,7 @@ def list_instances(
 _LABELS = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
 
 
-def suggest(store: ox.Store, text: str, *, limit: int = 10) -> list[Resource]:
+def suggest(store: GraphStore, text: str, *, limit: int = 10) -> list[Resource]:
     """Resources whose labels share the most words with `text` (accents and case folded).
 
     Made for the 404 page and the search box: a slug like `da-nang` finds "Đà Nẵng".
@@ -675,7 +678,7 @@ SELECT DISTINCT ?x ?n ?l WHERE {
 """
 
 
-def article_annotations(store: ox.Store, article_iri: str) -> list[Annotation]:
+def article_annotations(store: GraphStore, article_iri: str) -> list[Annotation]:
     """Every quote of one article with the statement it supports, in text order.
 
     The build gives every evidence a text selector (oa:start, oa:end); asking for it as OPTIONAL

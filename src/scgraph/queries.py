@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from scgraph.errors import ExampleQueryError
-from scgraph.store import QueryResult
+from scgraph.graph_store import QueryResult
 
 _HEADER = re.compile(r"^#\s*(title|description)(@vi)?\s*:\s*(.+?)\s*$")
 _ORDERED = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)

@@ -14,6 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from scgraph.apimodels import entity_id, entity_iri
+from scgraph.graph_store import GraphStore
 from scgraph.iris import SC
 from scgraph.ontology import OWL, RDFS, XSD
 from scgraph.search import Hit, SearchIndex, normalize
@@ -76,7 +77,7 @@ class Vocabulary:
     properties: dict[str, OntologyTerm]
 
     @classmethod
-    def read(cls, store: ox.Store) -> Vocabulary:
+    def read(cls, store: GraphStore) -> Vocabulary:
         found: dict[str, dict[str, dict[str, str]]] = {"class": {}, "property": {}}
         parents: dict[str, list[str]] = {}
         for row in _solutions(store.query(_TERMS)):
@@ -133,7 +134,7 @@ def _nodes(**iris: str) -> dict[ox.Variable, Term] | None:
         return None
 
 
-def _property_values(store: ox.Store, iri: str, property_iri: str) -> list[tuple[Term, str]]:
+def _property_values(store: GraphStore, iri: str, property_iri: str) -> list[tuple[Term, str]]:
     bindings = _nodes(x=iri, p=property_iri)
     if bindings is None:
         return []
@@ -160,7 +161,7 @@ def _matches(wanted: Any, values: list[tuple[Term, str]], base_iri: str) -> bool
 
 
 def reconcile(
-    store: ox.Store,
+    store: GraphStore,
     index: SearchIndex,
     vocabulary: Vocabulary,
     query: dict[str, Any],
@@ -232,7 +233,7 @@ def _extension_cell(obj: Term, label: str, base_iri: str) -> dict[str, Any]:
 
 
 def extend(
-    store: ox.Store,
+    store: GraphStore,
     vocabulary: Vocabulary,
     request: dict[str, Any],
     base_iri: str,
@@ -262,7 +263,7 @@ SELECT DISTINCT ?p ?class WHERE { ?x a ?class ; ?p ?o . }"""
 
 
 def propose_properties(
-    store: ox.Store, vocabulary: Vocabulary, type_id: str, limit: int, lang: str = "en"
+    store: GraphStore, vocabulary: Vocabulary, type_id: str, limit: int, lang: str = "en"
 ) -> list[dict[str, str]]:
     """Properties of our ontology that entities of `type_id` actually have."""
     bindings = _nodes(**{"class": term_iri(type_id)})

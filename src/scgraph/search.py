@@ -45,6 +45,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from scgraph.errors import StoreError
+from scgraph.graph_store import GraphStore
 from scgraph.iris import SC
 from scgraph.ontology import RDF_TYPE, RDFS_LABEL, SKOS
 from scgraph.store import open_store
@@ -379,7 +380,7 @@ def _solutions(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) ->
     return result
 
 
-def collect_entities(store: ox.Store, base_iri: str) -> list[IndexedEntity]:
+def collect_entities(store: GraphStore, base_iri: str) -> list[IndexedEntity]:
     """Every labelled entity under `{base_iri}id/` in the store's default graph, sorted by IRI."""
     prefix: dict[ox.Variable, Term] = {ox.Variable("prefix"): ox.Literal(base_iri + "id/")}
     labels: dict[str, set[IndexedLabel]] = {}
@@ -450,7 +451,7 @@ def read_index(path: Path) -> SearchIndex:
     )
 
 
-def load_index(build: Path, store: ox.Store, base_iri: str) -> SearchIndex:
+def load_index(build: Path, store: GraphStore, base_iri: str) -> SearchIndex:
     """The index of a build directory; built from its store if the build predates the index."""
     path = build / INDEX_FILE
     if path.is_file():

@@ -29,6 +29,7 @@ from typing import IO, Any, cast
 import pyoxigraph as ox
 
 from scgraph.errors import QuerySyntaxError, StoreError, StoreNotFound
+from scgraph.graph_store import GraphStore, QueryResult
 
 STORE_DIR = "store"
 DUMPS_DIR = "dumps"
@@ -137,10 +138,7 @@ def resolve_build(path: Path) -> Path:
     return path
 
 
-QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-
-
-def run_query(store: ox.Store, query: str) -> QueryResult:
+def run_query(store: GraphStore, query: str) -> QueryResult:
     """Evaluate a SPARQL query over the merged default graph, named graphs available to GRAPH."""
     try:
         return store.query(query)

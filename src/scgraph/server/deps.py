@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import pyoxigraph as ox
 from fastapi import Depends, Request
 
+from scgraph.graph_store import GraphStore
 from scgraph.settings import Settings
 
 
@@ -16,7 +16,7 @@ class ServedBuild:
     """What one application serves: its settings, the read-only store and the build summary."""
 
     settings: Settings
-    store: ox.Store
+    store: GraphStore
     summary: dict[str, Any]
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from scgraph.graph_store import GraphStore
 from scgraph.sparql_formats import GRAPH_FORMATS, SOLUTION_FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -36,7 +37,7 @@ def _sd(name: str) -> ox.NamedNode:
     return ox.NamedNode(SD + name)
 
 
-def describe_service(endpoint: str, store: ox.Store, format: ox.RdfFormat) -> bytes:
+def describe_service(endpoint: str, store: GraphStore, format: ox.RdfFormat) -> bytes:
     """The service description of `endpoint` serving `store`, serialized in `format`."""
     service = ox.NamedNode(endpoint)
     dataset, default_graph = ox.BlankNode(), ox.BlankNode()

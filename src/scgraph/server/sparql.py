@@ -27,6 +27,7 @@ from scgraph.errors import (
     ScgraphError,
     StoreError,
 )
+from scgraph.graph_store import GraphStore
 from scgraph.negotiation import parse_accept, quality_of
 from scgraph.server.deps import ServedDep, SettingsDep
 from scgraph.server.query_pool import QueryPool, QueryRun
@@ -292,7 +293,7 @@ async def _rest(run: QueryRun, chunks: list[bytes]) -> AsyncIterator[bytes]:
 
 
 def _service_description(
-    request: Request, store: ox.Store, accept: str | None, forced: dict[Family, Any]
+    request: Request, store: GraphStore, accept: str | None, forced: dict[Family, Any]
 ) -> Response:
     chosen = forced.get(Family.GRAPH) or pick(GRAPH_FORMATS, accept)
     if chosen is None:
