@@ -21,7 +21,7 @@ from scgraph.ontology import OWL, RDF_TYPE, RDFS, RDFS_LABEL, SKOS
 from scgraph.server.deps import ServedBuild, ServedDep
 from scgraph.server.errors import error_response
 from scgraph.server.linked_data import not_acceptable
-from scgraph.server.pages import GET_HEAD, render
+from scgraph.server.pages.rendering import GET_HEAD, render
 from scgraph.server.rdf_formats import BY_SUFFIX, FORMATS, HTML, content_type, serialize
 from scgraph.server.representation import represent
 

@@ -21,7 +21,7 @@ from scgraph.ontology import DCTERMS, FOAF, OWL, RDF_TYPE, RDFS_LABEL, VOID, XSD
 from scgraph.server.deps import ServedBuild, ServedDep
 from scgraph.server.errors import error_response
 from scgraph.server.linked_data import not_acceptable
-from scgraph.server.pages import GET_HEAD, LICENSE
+from scgraph.server.pages.rendering import GET_HEAD, LICENSE
 from scgraph.server.rdf_formats import FORMATS, content_type, serialize
 from scgraph.server.representation import (
     CACHE_CONTROL,

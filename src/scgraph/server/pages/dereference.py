@@ -1,0 +1,46 @@
+"""The things themselves: an entity or graph IRI answers 303 to a document about it, or 404."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from scgraph.lookup import exists
+from scgraph.negotiation import negotiate
+from scgraph.server.deps import ServedBuild, ServedDep
+from scgraph.server.linked_data import not_acceptable, not_found, see_other, url_path
+from scgraph.server.pages.rendering import GET_HEAD
+from scgraph.server.pages.resolving import suggestions
+from scgraph.server.rdf_formats import FORMATS, HTML
+
+router = APIRouter()
+
+
+@router.api_route("/id/{path:path}", methods=GET_HEAD, include_in_schema=False)
+def entity_iri(path: str, request: Request, served: ServedDep) -> Response:
+    """An entity IRI: 303 to its HTML page or its RDF document, by the Accept header."""
+    return _dereference(request, served, served.settings.base_iri + "id/" + path, path)
+
+
+@router.api_route("/graph/{path:path}", methods=GET_HEAD, include_in_schema=False)
+def graph_iri(path: str, request: Request, served: ServedDep) -> Response:
+    """A named-graph IRI: 303 to the page or the data of that graph."""
+    return _dereference(
+        request, served, served.settings.base_iri + "graph/" + path, f"graph/{path}"
+    )
+
+
+@router.api_route("/dataset", methods=GET_HEAD, include_in_schema=False)
+def dataset_iri(request: Request) -> Response:
+    """The dataset's IRI (`void:inDataset` of every document): its VoID description."""
+    return see_other(request, "/.well-known/void")
+
+
+def _dereference(request: Request, served: ServedBuild, iri: str, doc_path: str) -> Response:
+    if not exists(served.store, iri):
+        return not_found(request, served, iri, suggestions(request, served, doc_path))
+    offers = [HTML, *(f.media_type for f in FORMATS)]
+    chosen = negotiate(request.headers.get("accept"), offers)
+    if chosen is None:
+        return not_acceptable(request, offers)
+    kind = "page" if chosen == HTML else "data"
+    return see_other(request, url_path(f"/{kind}/{doc_path}"))
