@@ -1,48 +1,268 @@
-"""Linked-data pages: requests per second, in process, against /health measured in the same run.
+"""Linked-data pages and JSON look-ups over HTTP: req/s, p50 and p99 against issue 7's target.
 
-Uses the build at var/current (run `make build` first). One client, sequential requests, a fixed
-number of each, so the run is bounded; the ratio to /health is what carries across machines.
+Issue 7 asks ≥ 1,000 req/s for each kind of page or look-up on the seed graph, with p99 < 20 ms.
+Uses the build at var/current (run `make build` first). Two servers run on 127.0.0.1 with the same
+uvicorn and the same number of workers: `scgraph serve` and, as the reference measured in the same
+run, a minimal ASGI app answering a fixed 16 KB page (bench/_fixed_app.py). The machine, the client
+and uvicorn cost the same for both, so the ratio to the reference carries across busy machines.
+
+For each kind, the client first asks every distinct URL once (cold: the server computes each
+answer) and then keeps asking them for a fixed number of requests (warm: the steady state of a
+server whose pages are read many times). Keep-alive connections, CONCURRENCY requests in flight,
+every phase bounded in requests and in seconds.
+
+    python -m bench.pages [--workers N] [--requests N] [--concurrency N]
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
 
-from fastapi.testclient import TestClient
+import httpx
 
-from scgraph.errors import StoreNotFound
-from scgraph.server.app import create_app
+from bench._process import stop_process
 from scgraph.settings import Settings
 
-REQUESTS = 200
-PATHS = [
-    ("health (reference)", "/health", "application/json"),
-    ("entity IRI → 303", "/id/city/da-nang", "text/html"),
-    ("entity page HTML", "/page/city/da-nang", "text/html"),
-    ("entity Turtle", "/data/city/da-nang.ttl", "text/turtle"),
-    ("entity N-Quads", "/data/city/da-nang.nq", "application/n-quads"),
-    ("article page HTML", "/page/article/001_7f5c50e2d1e12d3d", "text/html"),
-]
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATE = 1_000.0
+TARGET_P99_MS = 20.0
+REQUESTS = 3_000
+CONCURRENCY = 8
+PHASE_SECONDS = 20.0
+MAX_URLS = 200
+ARTICLE_PAGES = 5
+
+Request = tuple[str, dict[str, str]]
+"""A path with its query, and the request headers."""
 
 
-def main() -> None:
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    statuses: frozenset[int]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _server(command: list[str], port: int, log: Path) -> Iterator[str]:
+    """Run `command` (a uvicorn server on `port`) until the block ends; yield its base URL."""
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
-        app = create_app(Settings())
-        client = TestClient(app)
-        client.__enter__()
-    except StoreNotFound as error:
-        print(f"skipped: {error}")
-        return
-    try:
-        reference = 0.0
-        for name, path, accept in PATHS:
-            headers = {"accept": accept}
-            assert client.get(path, headers=headers, follow_redirects=False).status_code < 400
-            start = time.perf_counter()
-            for _ in range(REQUESTS):
-                client.get(path, headers=headers, follow_redirects=False)
-            rate = REQUESTS / (time.perf_counter() - start)
-            reference = reference or rate
-            print(f"{name:22s} {rate:8.1f} req/s   {rate / reference:5.2f} × /health")
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start in 60 s")
+            time.sleep(0.2)
+        yield base
     finally:
-        client.__exit__(None, None, None)
+        stop_process(process)
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> int:
+    """Send one request on a keep-alive connection and read the whole answer; its status."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    pairs = (line.partition(":") for line in lines[1:])
+    fields = {name.strip().lower(): value.strip() for name, _, value in pairs}
+    if "content-length" in fields:
+        await reader.readexactly(int(fields["content-length"]))
+    elif fields.get("transfer-encoding") == "chunked":
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            await reader.readexactly(size + 2)
+        await reader.readuntil(b"\r\n")
+    return status
+
+
+def _raw(request: Request, host: str) -> bytes:
+    path, headers = request
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+async def _drive(base: str, requests: list[Request], count: int, concurrency: int) -> Result:
+    """`count` requests cycling through `requests`, `concurrency` connections at once."""
+    split = urlsplit(base)
+    raw = [_raw(r, split.netloc) for r in requests]
+    latencies: list[float] = []
+    statuses: set[int] = set()
+    next_index = 0
+    deadline = time.monotonic() + PHASE_SECONDS
+
+    async def connection() -> None:
+        nonlocal next_index
+        reader, writer = await asyncio.open_connection(split.hostname, split.port)
+        try:
+            while next_index < count and time.monotonic() < deadline:
+                index, next_index = next_index, next_index + 1
+                start = time.perf_counter()
+                statuses.add(await _exchange(reader, writer, raw[index % len(raw)]))
+                latencies.append(time.perf_counter() - start)
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(min(concurrency, count))))
+    seconds = time.perf_counter() - start
+    ordered = sorted(latencies) or [0.0]
+    return Result(
+        len(latencies),
+        seconds,
+        1000 * ordered[len(ordered) // 2],
+        1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        frozenset(statuses),
+    )
+
+
+def _entities(base: str, base_iri: str) -> tuple[list[str], list[str]]:
+    """Paths after /id/ of the entities (articles apart), and of the articles, in IRI order."""
+    query = f"""SELECT DISTINCT ?s ?t WHERE {{ ?s a ?t .
+      FILTER(STRSTARTS(STR(?s), "{base_iri}id/")) }} ORDER BY ?s"""
+    answer = httpx.post(
+        base + "/sparql",
+        data={"query": query},
+        headers={"accept": "application/sparql-results+json"},
+        timeout=60,
+    )
+    answer.raise_for_status()
+    entities: dict[str, None] = {}
+    articles: dict[str, None] = {}
+    for row in answer.json()["results"]["bindings"]:
+        path = row["s"]["value"][len(base_iri) + len("id/") :]
+        is_article = row["t"]["value"].endswith("#Article")
+        (articles if is_article else entities)[quote(path)] = None
+    for path in articles:
+        entities.pop(path, None)
+    return list(entities)[:MAX_URLS], list(articles)[:ARTICLE_PAGES]
+
+
+def _search_words(base: str, entities: list[str]) -> list[str]:
+    """A word of each entity's slug: what people type into the search box."""
+    return sorted({path.rsplit("/", 1)[-1].split("-")[0] for path in entities})[:MAX_URLS]
+
+
+def _etags(base: str, requests: list[Request]) -> list[Request]:
+    """The same requests with If-None-Match set to the ETag each one gets: answered 304."""
+    conditional = []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for path, headers in requests:
+            etag = client.get(path, headers=headers).headers["etag"]
+            conditional.append((path, {**headers, "If-None-Match": etag}))
+    return conditional
+
+
+def _kinds(base: str, base_iri: str) -> dict[str, list[Request]]:
+    entities, articles = _entities(base, base_iri)
+    html = {"Accept": "text/html", "Accept-Encoding": "gzip"}
+    pages = [(f"/page/{e}", html) for e in entities]
+    return {
+        "/id → 303": [(f"/id/{e}", {"Accept": "text/html"}) for e in entities],
+        "entity page HTML": pages,
+        "entity Turtle": [(f"/data/{e}.ttl", {"Accept-Encoding": "gzip"}) for e in entities],
+        "entity JSON-LD": [
+            (f"/data/{e}", {"Accept": "application/ld+json", "Accept-Encoding": "gzip"})
+            for e in entities
+        ],
+        "entity page 304": _etags(base, pages),
+        "article page HTML": [(f"/page/{a}", html) for a in articles],
+        "/api/search": [
+            (f"/api/search?q={quote(w)}", {"Accept": "application/json"})
+            for w in _search_words(base, entities)
+        ],
+        "/api/entities/{id}": [
+            (f"/api/entities/{e}", {"Accept": "application/json"}) for e in entities
+        ],
+    }
+
+
+def _row(name: str, result: Result, reference: float) -> str:
+    return (
+        f"{name:22s} {result.requests:6d} {result.rate:9.1f} {result.p50_ms:8.2f}"
+        f" {result.p99_ms:8.2f} {result.rate / TARGET_RATE:7.2f} {result.rate / reference:7.2f}"
+        f"  {sorted(result.statuses)}"
+    )
+
+
+def run(workers: int, requests: int, concurrency: int) -> None:
+    settings = Settings()
+    if not (settings.data_dir / "current").exists():
+        print(f"skipped: no build at {settings.data_dir / 'current'} (run `make build`)")
+        return
+    uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--workers", str(workers)]
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        logs = Path(tmp)
+        scgraph_cmd = [sys.executable, "-m", "scgraph.cli", "serve", "--workers", str(workers)]
+        reference_port, scgraph_port = _free_port(), _free_port()
+        reference_cmd = [*uvicorn, "--port", str(reference_port), "--no-access-log"]
+        with (
+            _server([*reference_cmd, "bench._fixed_app:app"], reference_port, logs / "ref") as ref,
+            _server([*scgraph_cmd, "--port", str(scgraph_port)], scgraph_port, logs / "sc") as sc,
+        ):
+            kinds = _kinds(sc, settings.base_iri)
+            print(
+                f"{workers} worker(s), {concurrency} connections, {requests} warm requests per"
+                f" kind; target {TARGET_RATE:.0f} req/s and p99 < {TARGET_P99_MS:.0f} ms"
+            )
+            print(
+                f"{'kind':22s} {'n':>6s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s}"
+                f" {'÷target':>7s} {'÷ref':>7s}  statuses"
+            )
+            fixed = [("/", {"Accept": "text/html"})]
+            reference = asyncio.run(_drive(ref, fixed, requests, concurrency))
+            print(_row("reference (fixed page)", reference, reference.rate))
+            for name, batch in kinds.items():
+                cold = asyncio.run(_drive(sc, batch, len(batch), concurrency))
+                warm = asyncio.run(_drive(sc, batch, requests, concurrency))
+                print(_row(f"{name} cold", cold, reference.rate))
+                print(_row(f"{name} warm", warm, reference.rate))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=REQUESTS)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
+    arguments = parser.parse_args(argv)
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    run(arguments.workers, arguments.requests, arguments.concurrency)
+
+
+if __name__ == "__main__":
+    main()
