@@ -24,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -188,11 +189,13 @@ def _etags(base: str, requests: list[Request]) -> list[Request]:
     return conditional
 
 
-def _kinds(base: str, base_iri: str) -> dict[str, list[Request]]:
+def _kinds(base: str, base_iri: str) -> dict[str, Callable[[], list[Request]]]:
+    """The requests of each kind, made when the kind is measured: the conditional requests
+    first ask for each page, which must not warm the pages before their own cold pass."""
     entities, articles = _entities(base, base_iri)
     html = {"Accept": "text/html", "Accept-Encoding": "gzip"}
     pages = [(f"/page/{e}", html) for e in entities]
-    return {
+    kinds: dict[str, list[Request]] = {
         "/id → 303": [(f"/id/{e}", {"Accept": "text/html"}) for e in entities],
         "entity page HTML": pages,
         "entity Turtle": [(f"/data/{e}.ttl", {"Accept-Encoding": "gzip"}) for e in entities],
@@ -200,7 +203,6 @@ def _kinds(base: str, base_iri: str) -> dict[str, list[Request]]:
             (f"/data/{e}", {"Accept": "application/ld+json", "Accept-Encoding": "gzip"})
             for e in entities
         ],
-        "entity page 304": _etags(base, pages),
         "article page HTML": [(f"/page/{a}", html) for a in articles],
         "/api/search": [
             (f"/api/search?q={quote(w)}", {"Accept": "application/json"})
@@ -210,6 +212,9 @@ def _kinds(base: str, base_iri: str) -> dict[str, list[Request]]:
             (f"/api/entities/{e}", {"Accept": "application/json"}) for e in entities
         ],
     }
+    made: dict[str, Callable[[], list[Request]]] = {k: partial(list, v) for k, v in kinds.items()}
+    made["entity page 304"] = partial(_etags, base, pages)
+    return made
 
 
 def _row(name: str, result: Result, reference: float) -> str:
@@ -226,6 +231,7 @@ def run(workers: int, requests: int, concurrency: int) -> None:
         print(f"skipped: no build at {settings.data_dir / 'current'} (run `make build`)")
         return
     uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--workers", str(workers)]
+    uvicorn += ["--http", "h11"]  # as `scgraph serve` (see cli.py)
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         logs = Path(tmp)
         scgraph_cmd = [sys.executable, "-m", "scgraph.cli", "serve", "--workers", str(workers)]
@@ -247,7 +253,8 @@ def run(workers: int, requests: int, concurrency: int) -> None:
             fixed = [("/", {"Accept": "text/html"})]
             reference = asyncio.run(_drive(ref, fixed, requests, concurrency))
             print(_row("reference (fixed page)", reference, reference.rate))
-            for name, batch in kinds.items():
+            for name, make in kinds.items():
+                batch = make()
                 cold = asyncio.run(_drive(sc, batch, len(batch), concurrency))
                 warm = asyncio.run(_drive(sc, batch, requests, concurrency))
                 print(_row(f"{name} cold", cold, reference.rate))

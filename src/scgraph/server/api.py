@@ -29,6 +29,7 @@ from scgraph.ontology import OWL, RDF_TYPE, RDFS
 from scgraph.queries import ExampleQuery, load_examples
 from scgraph.search import SearchIndex
 from scgraph.server.deps import ServedDep, SettingsDep
+from scgraph.server.response_cache import cacheable
 from scgraph.store import run_query
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -93,6 +94,7 @@ def search(
     if len(hits) > limit:
         _link_next(request, response, offset, limit)
     base = _base_iri(served.summary, served.settings.base_iri)
+    cacheable(request)
     return SearchResultsModel(
         query=q,
         type=type,
@@ -135,6 +137,7 @@ def entity(
             incoming_offset=incoming_offset + incoming_limit, incoming_limit=incoming_limit
         )
         response.headers["Link"] = f'<{url}>; rel="next"'
+    cacheable(request)
     return entity_model(found, lang)
 
 

@@ -7,20 +7,21 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from scgraph import __version__
 from scgraph.search import load_index
 from scgraph.server import api, ontology_page, pages, query_page, reconcile, sparql, void
 from scgraph.server.body_limit import BodyLimit
 from scgraph.server.deps import ServedBuild
-from scgraph.server.errors import REQUEST_ID_HEADER, install_error_handlers, request_id
+from scgraph.server.errors import REQUEST_ID_HEADER, install_error_handlers
 from scgraph.server.etags import CodingAwareETags
+from scgraph.server.request_ids import RequestIds
+from scgraph.server.response_cache import CachedResponses, ResponseCache
 from scgraph.settings import Settings, get_settings
 from scgraph.store import open_store, read_summary, resolve_build
 
@@ -29,14 +30,6 @@ EXPOSED_HEADERS = ["Link", "ETag", "Location", "Content-Location", "Vary", REQUE
 
 def _package_dir(name: str) -> Path:
     return Path(str(files("scgraph") / name))
-
-
-class _RequestIdMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        rid = request_id(request)
-        response = await call_next(request)
-        response.headers.setdefault(REQUEST_ID_HEADER, rid)
-        return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -64,11 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=_package_dir("templates"))
     app.state.templates.env.globals["version"] = __version__
-    # Innermost: its 413 is raised while the endpoint reads, outside BaseHTTPMiddleware's task
-    # group, which would turn it into an ExceptionGroup and a 500.
+    # Innermost: its 413 is raised while the endpoint reads the body.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CodingAwareETags)  # outside GZip: sees the encoded response
+    # Outside both: an entry holds the encoded body with its final ETag (see response_cache.py).
+    app.state.response_cache = ResponseCache()
+    app.add_middleware(CachedResponses, cache=app.state.response_cache)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -77,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=EXPOSED_HEADERS,
         max_age=86400,
     )
-    app.add_middleware(_RequestIdMiddleware)
+    app.add_middleware(RequestIds)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
 

@@ -23,6 +23,7 @@ from scgraph.negotiation import negotiate, parse_accept, quality_of
 from scgraph.server.deps import ServedBuild
 from scgraph.server.errors import error_response
 from scgraph.server.rdf_formats import BY_SUFFIX, FORMATS, HTML, RdfFormat
+from scgraph.server.response_cache import cacheable
 
 LANGUAGES = ("vi", "en")
 
@@ -109,6 +110,7 @@ def see_other(request: Request, location: str) -> Response:
     """303 to a document about the thing, keeping the query (language, page of links)."""
     query = request.url.query
     headers = {"Location": location + (f"?{query}" if query else ""), "Vary": "Accept"}
+    cacheable(request)
     return Response(status_code=303, headers=headers)
 
 

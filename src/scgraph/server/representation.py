@@ -14,6 +14,7 @@ from fastapi import Request, Response
 
 from scgraph.server.deps import ServedBuild
 from scgraph.server.etags import identity_variant
+from scgraph.server.response_cache import cacheable
 
 CACHE_CONTROL = "public, max-age=3600"
 
@@ -57,6 +58,7 @@ def not_modified(request: Request, served: ServedBuild, etag: str) -> Response |
     held = _matching_tag(request.headers.get("if-none-match"), etag)
     if held is None:
         return None
+    cacheable(request)
     # Answer with the tag the client holds: its identity or its gzip variant (see etags.py).
     headers = {"ETag": held, "Last-Modified": last_modified(served), "Cache-Control": CACHE_CONTROL}
     return Response(status_code=304, headers=headers)
@@ -92,6 +94,7 @@ def represent(
     otherwise the tag hashes the bytes.
     """
     etag = etag or etag_for(served, body, content_type)
+    cacheable(request)
     all_headers = {
         "ETag": etag,
         "Last-Modified": last_modified(served),
