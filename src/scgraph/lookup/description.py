@@ -4,6 +4,7 @@ links grouped by property, each statement with the quotes supporting it."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 
@@ -84,12 +85,15 @@ def describe(
     lang: str = "vi",
     incoming_limit: int = DEFAULT_INCOMING_LIMIT,
     incoming_offset: int = 0,
+    parents: Mapping[str, set[str]] | None = None,
 ) -> Description | None:
     """Describe `iri`, or None when the graph says nothing about it.
 
     Every label is kept; `lang` only orders each property's values by their label in that
     language. `base_iri` is kept on the description so callers can tell local IRIs from others.
     The incoming links are paged: `incoming_limit` links from `incoming_offset`, by property.
+    `parents` is `super_properties(store)`, which a server computes once per build: asked for
+    every description, it cost a fifth of the time.
     """
     limit, offset = paging(incoming_limit, incoming_offset)
     labels = Labels()
@@ -116,7 +120,7 @@ def describe(
             objects[predicate.value][obj] = None
 
     evidence = evidence_by_statement(store, iri, labels)
-    parents = super_properties(store)
+    parents = super_properties(store) if parents is None else parents
     outgoing = tuple(
         PropertyValues(
             labels.resource(predicate),
@@ -174,7 +178,7 @@ def _implied_group(
     count: int,
     page: dict[str, dict[str, None]],
     counts: dict[str, int],
-    parents: dict[str, set[str]],
+    parents: Mapping[str, set[str]],
 ) -> bool:
     """Whether the links through `predicate` are all links through more specific properties."""
     subs = [other for other in counts if predicate in parents.get(other, ())]

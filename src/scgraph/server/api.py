@@ -129,6 +129,7 @@ def entity(
         lang=lang,
         incoming_limit=incoming_limit,
         incoming_offset=incoming_offset,
+        parents=served.super_properties,
     )
     if found is None:
         raise HTTPException(404, f"no entity {iri}")

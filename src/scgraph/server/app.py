@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=_package_dir("templates"))
     app.state.templates.env.globals["version"] = __version__
+    # The templates are package files: no stat() of each one on every render.
+    app.state.templates.env.auto_reload = False
     # Innermost: its 413 is raised while the endpoint reads the body.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

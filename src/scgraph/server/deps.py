@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from scgraph.graph_store import GraphStore
+from scgraph.lookup.vocabulary import super_properties
 from scgraph.settings import Settings
 
 
@@ -22,6 +24,11 @@ class ServedBuild:
     @property
     def build_id(self) -> str:
         return str(self.summary.get("build_id", "unknown"))
+
+    @cached_property
+    def super_properties(self) -> dict[str, set[str]]:
+        """Property → its super-properties: computed once, the served store never changes."""
+        return super_properties(self.store)
 
 
 def get_served(request: Request) -> ServedBuild:

@@ -44,7 +44,12 @@ def page(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -
         if cached is not None:
             return cached
     description = describe(
-        served.store, target.iri, base_iri=base, lang=lang, incoming_offset=incoming_offset(page)
+        served.store,
+        target.iri,
+        base_iri=base,
+        lang=lang,
+        incoming_offset=incoming_offset(page),
+        parents=served.super_properties,
     )
     if description is None:
         if target.is_graph and is_graph(served.store, target.iri):
