@@ -14,10 +14,13 @@ import typer
 
 from scgraph.doctor import check_build
 from scgraph.errors import BuildFailed, ExampleQueryError, QuerySyntaxError, ScgraphError
+from scgraph.graph_store import GraphStore
 from scgraph.mapping.models import ArticleMapping, Registry
 from scgraph.pipeline import is_current, run_build, validate_project
 from scgraph.queries import canonical, load_examples, read_expected
-from scgraph.settings import Settings, get_settings
+from scgraph.remote_load import load_build
+from scgraph.remote_store import RemoteStore
+from scgraph.settings import Settings, get_settings, is_url
 from scgraph.store import open_store, read_summary, resolve_build, run_query
 
 app = typer.Typer(
@@ -31,19 +34,31 @@ MappingsOption = Annotated[
     Path | None, typer.Option("--mappings", help="Mappings directory [default: mappings].")
 ]
 StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Data directory or build directory [default: var]."),
+    str | None,
+    typer.Option(
+        "--store",
+        help="Data directory or build directory [default: var], or the URL of a SPARQL 1.1 "
+        "server holding the graph.",
+    ),
 ]
 
 
-def _settings(mappings: Path | None = None, store: Path | None = None) -> Settings:
+def _settings(mappings: Path | None = None, store: str | None = None) -> Settings:
     settings = get_settings()
-    updates: dict[str, Path] = {}
+    updates: dict[str, Path | str] = {}
     if mappings is not None:
         updates["mappings_dir"] = mappings
-    if store is not None:
-        updates["data_dir"] = store
+    if store is not None and is_url(store):
+        updates["store"] = store  # the local build still goes to data_dir
+    elif store is not None:
+        updates["data_dir"] = Path(store)
     return settings.model_copy(update=updates)
+
+
+def _open(settings: Settings) -> GraphStore:
+    if settings.store_url is not None:
+        return RemoteStore(settings.store_url, settings.base_iri, timeout=settings.query_timeout_s)
+    return open_store(settings.data_dir)
 
 
 def _progress(message: str) -> None:
@@ -77,6 +92,17 @@ def build(
         result = run_build(settings, _progress)
     except ScgraphError as error:
         raise _fail(error) from error
+    if settings.store_url is not None:
+        try:
+            load_build(
+                result.build_dir,
+                settings.store_url,
+                settings.base_iri,
+                graph_store=settings.store_graph_store,
+                progress=_progress,
+            )
+        except ScgraphError as error:
+            raise _fail(error) from error
     summary = result.summary
     typer.echo(f"Built {summary['build_id']}: {summary['triples']} triples in the merged graph.")
     typer.echo("Triples per named graph:")
@@ -130,7 +156,7 @@ def query(
     """Run a SPARQL query against the built store and print the results."""
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
     try:
-        result = run_query(open_store(_settings(store=store).data_dir), text)
+        result = run_query(_open(_settings(store=store)), text)
     except QuerySyntaxError as error:
         typer.echo(f"SPARQL syntax error: {error}", err=True)
         raise typer.Exit(code=1) from error
@@ -234,7 +260,7 @@ def examples(store: StoreOption = None) -> None:
     """Run every example query in queries/ and compare each answer with its expected results."""
     settings = _settings(store=store)
     try:
-        opened = open_store(settings.data_dir)
+        opened = _open(settings)
         found = load_examples(settings.queries_dir)
     except ScgraphError as error:
         raise _fail(error) from error
@@ -272,7 +298,7 @@ def serve(
     settings = _settings(store=store)
     if store is not None:
         # Workers build their own app from the environment (uvicorn's factory mode).
-        os.environ["SCGRAPH_DATA_DIR"] = str(store)
+        os.environ["SCGRAPH_STORE" if is_url(store) else "SCGRAPH_DATA_DIR"] = store
     uvicorn.run(
         "scgraph.server.app:create_app",
         factory=True,
