@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -55,10 +57,17 @@ def _settings(mappings: Path | None = None, store: str | None = None) -> Setting
     return settings.model_copy(update=updates)
 
 
-def _open(settings: Settings) -> GraphStore:
-    if settings.store_url is not None:
-        return RemoteStore(settings.store_url, settings.base_iri, timeout=settings.query_timeout_s)
-    return open_store(settings.data_dir)
+@contextmanager
+def _opened(settings: Settings) -> Iterator[GraphStore]:
+    """The store to read: the remote server with a URL store, else the local build."""
+    if settings.store_url is None:
+        yield open_store(settings.data_dir)
+        return
+    remote = RemoteStore(settings.store_url, settings.base_iri, timeout=settings.query_timeout_s)
+    try:
+        yield remote
+    finally:
+        remote.close()
 
 
 def _progress(message: str) -> None:
@@ -156,7 +165,8 @@ def query(
     """Run a SPARQL query against the built store and print the results."""
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
     try:
-        result = run_query(_open(_settings(store=store)), text)
+        with _opened(_settings(store=store)) as opened:
+            result = run_query(opened, text)
     except QuerySyntaxError as error:
         typer.echo(f"SPARQL syntax error: {error}", err=True)
         raise typer.Exit(code=1) from error
@@ -260,10 +270,19 @@ def examples(store: StoreOption = None) -> None:
     """Run every example query in queries/ and compare each answer with its expected results."""
     settings = _settings(store=store)
     try:
-        opened = _open(settings)
-        found = load_examples(settings.queries_dir)
+        with _opened(settings) as opened:
+            failures, found = _run_examples(opened, settings), load_examples(settings.queries_dir)
     except ScgraphError as error:
         raise _fail(error) from error
+    typer.echo(
+        f"{len(found) - failures} of {len(found)} example queries give their expected answer."
+    )
+    if failures:
+        raise typer.Exit(code=1)
+
+
+def _run_examples(opened: GraphStore, settings: Settings) -> int:
+    found = load_examples(settings.queries_dir)
     failures = 0
     for example in found:
         try:
@@ -276,11 +295,7 @@ def examples(store: StoreOption = None) -> None:
             continue
         failures += not same
         typer.echo(f"{'ok   ' if same else 'DIFF '} {example.name}: {example.title}")
-    typer.echo(
-        f"{len(found) - failures} of {len(found)} example queries give their expected answer."
-    )
-    if failures:
-        raise typer.Exit(code=1)
+    return failures
 
 
 @app.command()

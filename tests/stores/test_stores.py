@@ -173,12 +173,19 @@ def _main_of(html: str) -> tuple[list[str], list[str | None]]:
 
 @pytest.mark.parametrize("path", ["/page/city/da-nang", "/page/province/binh-duong"])
 def test_entity_page_is_the_same(
-    store_client: TestClient, embedded: StoreCase, path: str, client: TestClient
+    store_kind: StoreCase, store_client: TestClient, path: str, client: TestClient
 ) -> None:
     page = store_client.get(path, headers={"Accept": "text/html"})
     assert page.status_code == 200
     reference = client.get(path, headers={"Accept": "text/html"})
-    assert _main_of(page.text) == _main_of(reference.text)
+    got, expected = _main_of(page.text), _main_of(reference.text)
+    if store_kind.kind == "virtuoso":
+        # Rows of a query without ORDER BY come in another order (the types' list, for one).
+        got, expected = (
+            tuple(sorted(map(str, x)) for x in got),
+            tuple(sorted(map(str, x)) for x in expected),
+        )
+    assert got == expected
 
 
 def test_entity_turtle_is_the_same(store_client: TestClient, client: TestClient) -> None:
