@@ -65,6 +65,11 @@ class Settings(BaseSettings):
             raise ValueError("base_iri must be an http(s) IRI ending with '/'")
         return value
 
+    @field_validator("store", mode="before")
+    @classmethod
+    def _store_path_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, Path) else value
+
     @property
     def store_url(self) -> str | None:
         """The SPARQL endpoint when the store is a remote server, else None."""

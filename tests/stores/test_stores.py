@@ -272,3 +272,40 @@ def test_python_api_reads_the_store(store_kind: StoreCase, built: Settings) -> N
         assert got == expected
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://scgraph.org/ontology#City> }"
         assert kg.query(count) == local.query(count)
+
+
+# About 4,800 rows (all graphs but the evidence in the metadata graph), over 256 KB in JSON and CSV.
+ALL_QUADS = """SELECT ?s ?p ?o ?g WHERE {
+  GRAPH ?g { ?s ?p ?o } FILTER(?g != <https://scgraph.org/graph/metadata>) }"""
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/csv"])
+def test_large_results_match_the_embedded_store(
+    store_kind: StoreCase, store_client: TestClient, embedded: StoreCase, accept: str
+) -> None:
+    response = store_client.get("/sparql", params={"query": ALL_QUADS}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert len(response.content) > 256 * 1024  # past the size answered in one piece
+    local = embedded.store.query(ALL_QUADS)
+    assert isinstance(local, ox.QuerySolutions)
+    if accept == "text/csv":
+        assert sorted(response.text.splitlines()) == sorted(
+            (local.serialize(format=ox.QueryResultsFormat.CSV) or b"").decode().splitlines()
+        )
+        return
+    got = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+    assert sorted(map(str, got)) == sorted(map(str, local))  # type: ignore[arg-type]
+    if store_kind.kind == "oxigraph":  # passed through as it arrives, not buffered
+        assert "content-length" not in response.headers
+
+
+def test_result_limit_applies_to_remote_results(store_kind: StoreCase) -> None:
+    from scgraph.server.app import create_app
+
+    settings = store_kind.settings.model_copy(update={"max_result_bytes": 100_000})
+    with TestClient(create_app(settings)) as client:
+        response = client.get(
+            "/sparql", params={"query": ALL_QUADS}, headers={"Accept": "application/json"}
+        )
+    assert response.status_code == 400
+    assert "100000" in response.text

@@ -9,8 +9,8 @@ server's CSV or TSV is not always the standard's), and answers in the chosen for
   get the same bytes as from the embedded store whatever the server (Virtuoso's ASK comes back as
   a one-row SELECT binding "1", its booleans as 0/1);
 - a larger one is streamed through as it arrives when the client chose JSON or N-Triples, and
-  stopped at `max_result_bytes`; in any other format it is read whole (up to that limit) and
-  converted.
+  stopped at `max_result_bytes`; in any other format, or from Virtuoso, it is read whole (up to
+  that limit) and converted.
 
 The time limit is the httpx timeout (`query_timeout_s`); a server with its own limit should be
 configured with a similar one.
@@ -80,7 +80,9 @@ async def forward(store: RemoteStore, job: dict[str, Any], timeout: float) -> Re
         chunks = response.aiter_bytes()
         head, complete = await _read_head(chunks, job["max_bytes"])
         chosen = _sent_format(response, solutions, graph)
-        if complete or chosen is None:
+        # Virtuoso's booleans ("1"^^xsd:boolean) must be rewritten: its answers are converted.
+        virtuoso = response.headers.get("server", "").startswith("Virtuoso")
+        if complete or chosen is None or virtuoso:
             if not complete:
                 head += await _read_rest(chunks, job["max_bytes"] - len(head))
             return await _converted(store.endpoint, response, head, solutions, graph)
