@@ -36,6 +36,7 @@ from scgraph.sparql_values import query_form, with_values
 
 SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
 TRIPLES_ACCEPT = "application/n-triples, text/turtle;q=0.8"
+_BACKSTOP_S = 5.0
 # Virtuoso answers ASK with a one-row SELECT binding this variable to 1 or 0.
 _VIRTUOSO_ASK = "__ASK_RETVAL"
 
@@ -60,7 +61,10 @@ def owned_graph_prefix(base_iri: str) -> str:
 class RemoteStore:
     """Read access to scgraph's graphs on a SPARQL 1.1 server at `endpoint`.
 
-    `timeout` (seconds) bounds each request; a timed-out request raises `RemoteStoreTimeout`.
+    `timeout` (seconds) bounds each query; one that runs longer raises `RemoteStoreTimeout`. A
+    server with a limit of its own (Virtuoso's `timeout` parameter) is given it, so that it stops
+    the query itself rather than running on after we hung up; the HTTP timeout is then a little
+    longer, as a backstop.
     """
 
     def __init__(
@@ -73,11 +77,19 @@ class RemoteStore:
     ) -> None:
         self.endpoint = endpoint
         self.default_graph = merged_graph_iri(base_iri)
+        self.timeout = timeout
+        self.http_timeout = timeout
+        self.server_limits: list[tuple[str, str]] = []
         self.client = client or httpx.Client(timeout=timeout)
         prefix: Substitutions = {ox.Variable("prefix"): ox.Literal(owned_graph_prefix(base_iri))}
         rows = self._post(with_values(_OWNED_GRAPHS, prefix), [])
         assert isinstance(rows, ox.QuerySolutions)
         self.graphs = sorted(row["g"].value for row in rows if row["g"].value != self.default_graph)
+
+    def _learn_server(self, response: httpx.Response) -> None:
+        if response.headers.get("server", "").startswith("Virtuoso"):
+            self.server_limits = [("timeout", str(round(self.timeout * 1000)))]
+            self.http_timeout = self.timeout + _BACKSTOP_S
 
     def close(self) -> None:
         self.client.close()
@@ -132,11 +144,14 @@ class RemoteStore:
         try:
             response = self.client.post(
                 self.endpoint,
-                data={"query": query, **_grouped(dataset)},
+                data={"query": query, **_grouped([*dataset, *self.server_limits])},
                 headers={"Accept": accept_for(query)},
+                timeout=self.http_timeout,
             )
         except httpx.HTTPError as error:
             raise transport_error(self.endpoint, error) from error
+        if not dataset:  # the first query, from __init__
+            self._learn_server(response)
         check_response(self.endpoint, response)
         return parse_result(
             self.endpoint, response.headers.get("content-type", ""), response.content

@@ -222,6 +222,11 @@ def store_kind(request: pytest.FixtureRequest, built: Settings) -> StoreCase:
 
 
 @pytest.fixture(scope="module")
+def _virtuoso_case(request: pytest.FixtureRequest, built: Settings) -> StoreCase:
+    return _case("virtuoso", request, built)
+
+
+@pytest.fixture(scope="module")
 def embedded(request: pytest.FixtureRequest, built: Settings) -> StoreCase:
     return _case("embedded", request, built)
 

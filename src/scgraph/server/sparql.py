@@ -187,7 +187,7 @@ async def sparql(request: Request, settings: SettingsDep, served: ServedDep) -> 
         raise _error(403, error.reason) from error
     job = _job(query, values, accept, forced, settings)
     if isinstance(served.store, RemoteStore):
-        return await sparql_remote.forward(served.store, job, settings.query_timeout_s)
+        return await sparql_remote.forward(served.store, job)
     pool: QueryPool = request.app.state.query_pool
     try:
         return await _answer(await pool.submit(job))

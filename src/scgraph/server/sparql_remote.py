@@ -12,8 +12,8 @@ server's CSV or TSV is not always the standard's), and answers in the chosen for
   stopped at `max_result_bytes`; in any other format, or from Virtuoso, it is read whole (up to
   that limit) and converted.
 
-The time limit is the httpx timeout (`query_timeout_s`); a server with its own limit should be
-configured with a similar one.
+The time limit is `query_timeout_s`: given to the server when it has a limit of its own
+(Virtuoso), and always the httpx timeout (see RemoteStore).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ COMMIT_BYTES = 256 * 1024
 _VARY = {"Vary": "Accept"}
 
 
-async def forward(store: RemoteStore, job: dict[str, Any], timeout: float) -> Response:
+async def forward(store: RemoteStore, job: dict[str, Any]) -> Response:
     """Run `job` (from sparql.py's `_job`) on the remote store and answer it."""
     solutions = BY_NAME[job["solutions_format"]] if job["solutions_format"] else None
     graph = BY_NAME[job["graph_format"]] if job["graph_format"] else None
@@ -63,7 +63,9 @@ async def forward(store: RemoteStore, job: dict[str, Any], timeout: float) -> Re
     else:  # the client named its dataset: it replaces ours, as on the embedded store
         data["default-graph-uri"] = job["default_graph"]
         data["named-graph-uri"] = job["named_graphs"]
-    client = httpx.AsyncClient(timeout=timeout)
+    for key, value in store.server_limits:
+        data[key] = value
+    client = httpx.AsyncClient(timeout=store.http_timeout)
     try:
         request = client.build_request(
             "POST", store.endpoint, data=data, headers={"Accept": _accept(job["query"])}
