@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test check lint typecheck format validate bench clean browser-deps
+.PHONY: install build serve test check lint typecheck format validate bench clean browser-deps store-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,14 @@ browser-deps:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } || \
 		echo "browser-deps: chromium could not be installed; the browser test will be skipped"
 
-check: lint typecheck browser-deps
+# Virtuoso for the external-store tests (tests/stores/). Only the -bin package: the
+# virtuoso-opensource metapackage's install script talks to any server on port 1111.
+store-deps:
+	@command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin; } || \
+		echo "store-deps: Virtuoso could not be installed; its external-store tests will be skipped"
+
+check: lint typecheck browser-deps store-deps
 	$(BIN)/pytest -n 2 src tests
 
 test: check

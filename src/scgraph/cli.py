@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,10 +16,13 @@ import typer
 
 from scgraph.doctor import check_build
 from scgraph.errors import BuildFailed, ExampleQueryError, QuerySyntaxError, ScgraphError
+from scgraph.graph_store import GraphStore
 from scgraph.mapping.models import ArticleMapping, Registry
 from scgraph.pipeline import is_current, run_build, validate_project
 from scgraph.queries import canonical, load_examples, read_expected
-from scgraph.settings import Settings, get_settings
+from scgraph.remote_load import load_build
+from scgraph.remote_store import RemoteStore
+from scgraph.settings import Settings, get_settings, is_url
 from scgraph.store import open_store, read_summary, resolve_build, run_query
 
 app = typer.Typer(
@@ -31,19 +36,38 @@ MappingsOption = Annotated[
     Path | None, typer.Option("--mappings", help="Mappings directory [default: mappings].")
 ]
 StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Data directory or build directory [default: var]."),
+    str | None,
+    typer.Option(
+        "--store",
+        help="Data directory or build directory [default: var], or the URL of a SPARQL 1.1 "
+        "server holding the graph.",
+    ),
 ]
 
 
-def _settings(mappings: Path | None = None, store: Path | None = None) -> Settings:
+def _settings(mappings: Path | None = None, store: str | None = None) -> Settings:
     settings = get_settings()
-    updates: dict[str, Path] = {}
+    updates: dict[str, Path | str] = {}
     if mappings is not None:
         updates["mappings_dir"] = mappings
-    if store is not None:
-        updates["data_dir"] = store
+    if store is not None and is_url(store):
+        updates["store"] = store  # the local build still goes to data_dir
+    elif store is not None:
+        updates["data_dir"] = Path(store)
     return settings.model_copy(update=updates)
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[GraphStore]:
+    """The store to read: the remote server with a URL store, else the local build."""
+    if settings.store_url is None:
+        yield open_store(settings.data_dir)
+        return
+    remote = RemoteStore(settings.store_url, settings.base_iri, timeout=settings.query_timeout_s)
+    try:
+        yield remote
+    finally:
+        remote.close()
 
 
 def _progress(message: str) -> None:
@@ -77,6 +101,17 @@ def build(
         result = run_build(settings, _progress)
     except ScgraphError as error:
         raise _fail(error) from error
+    if settings.store_url is not None:
+        try:
+            load_build(
+                result.build_dir,
+                settings.store_url,
+                settings.base_iri,
+                graph_store=settings.store_graph_store,
+                progress=_progress,
+            )
+        except ScgraphError as error:
+            raise _fail(error) from error
     summary = result.summary
     typer.echo(f"Built {summary['build_id']}: {summary['triples']} triples in the merged graph.")
     typer.echo("Triples per named graph:")
@@ -130,7 +165,8 @@ def query(
     """Run a SPARQL query against the built store and print the results."""
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
     try:
-        result = run_query(open_store(_settings(store=store).data_dir), text)
+        with _opened(_settings(store=store)) as opened:
+            result = run_query(opened, text)
     except QuerySyntaxError as error:
         typer.echo(f"SPARQL syntax error: {error}", err=True)
         raise typer.Exit(code=1) from error
@@ -234,10 +270,19 @@ def examples(store: StoreOption = None) -> None:
     """Run every example query in queries/ and compare each answer with its expected results."""
     settings = _settings(store=store)
     try:
-        opened = open_store(settings.data_dir)
-        found = load_examples(settings.queries_dir)
+        with _opened(settings) as opened:
+            failures, found = _run_examples(opened, settings), load_examples(settings.queries_dir)
     except ScgraphError as error:
         raise _fail(error) from error
+    typer.echo(
+        f"{len(found) - failures} of {len(found)} example queries give their expected answer."
+    )
+    if failures:
+        raise typer.Exit(code=1)
+
+
+def _run_examples(opened: GraphStore, settings: Settings) -> int:
+    found = load_examples(settings.queries_dir)
     failures = 0
     for example in found:
         try:
@@ -250,11 +295,7 @@ def examples(store: StoreOption = None) -> None:
             continue
         failures += not same
         typer.echo(f"{'ok   ' if same else 'DIFF '} {example.name}: {example.title}")
-    typer.echo(
-        f"{len(found) - failures} of {len(found)} example queries give their expected answer."
-    )
-    if failures:
-        raise typer.Exit(code=1)
+    return failures
 
 
 @app.command()
@@ -272,7 +313,7 @@ def serve(
     settings = _settings(store=store)
     if store is not None:
         # Workers build their own app from the environment (uvicorn's factory mode).
-        os.environ["SCGRAPH_DATA_DIR"] = str(store)
+        os.environ["SCGRAPH_STORE" if is_url(store) else "SCGRAPH_DATA_DIR"] = store
     uvicorn.run(
         "scgraph.server.app:create_app",
         factory=True,

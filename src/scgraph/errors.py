@@ -17,7 +17,11 @@ ScgraphError
 ├── BuildFailed                  a build or validation stopped by one or more MappingErrors
 ├── OntologyError                the ontology files themselves are unusable
 ├── StoreError                   the Oxigraph store cannot be used
-│   └── StoreNotFound            no built store where one was expected
+│   ├── StoreNotFound            no built store where one was expected
+│   └── RemoteStoreError         a remote SPARQL server (SCGRAPH_STORE=URL) failed us
+│       ├── RemoteStoreUnavailable   …cannot be reached (HTTP 503 to our client)
+│       ├── RemoteStoreTimeout       …did not answer in time (HTTP 504)
+│       └── RemoteStoreFailed        …answered with an error or garbage (HTTP 502)
 ├── QuerySyntaxError             a SPARQL query that does not parse
 ├── QueryRefused                 a SPARQL request the public endpoint will not run (update, SERVICE)
 ├── QueryLimitExceeded           a SPARQL query that ran past a configured limit
@@ -122,6 +126,34 @@ class StoreNotFound(StoreError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"no built store at {path}; run `scgraph build` first")
         self.path = path
+
+
+class RemoteStoreError(StoreError):
+    """A remote SPARQL 1.1 server holding the graph failed; `http_status` is what we answer."""
+
+    http_status = 502
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"the SPARQL store at {url} {reason}")
+        self.url, self.reason = url, reason
+
+
+class RemoteStoreUnavailable(RemoteStoreError):
+    """The remote store cannot be reached (connection refused, DNS, reset)."""
+
+    http_status = 503
+
+
+class RemoteStoreTimeout(RemoteStoreError):
+    """The remote store did not answer within the time allowed."""
+
+    http_status = 504
+
+
+class RemoteStoreFailed(RemoteStoreError):
+    """The remote store answered with an error status or a body that does not parse."""
+
+    http_status = 502
 
 
 class QuerySyntaxError(ScgraphError):

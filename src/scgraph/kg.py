@@ -1,6 +1,7 @@
 """The Python API: `KnowledgeGraph`, one read-only view of a built graph, local or remote.
 
-`KnowledgeGraph.open()` reads the current build, `KnowledgeGraph.remote(url)` a running server;
+`KnowledgeGraph.open()` reads the current build (or a SPARQL 1.1 server holding it, given its URL),
+`KnowledgeGraph.remote(url)` a running scgraph server;
 `KnowledgeGraph.of_store(store)` wraps any pyoxigraph store holding scgraph data, as here:
 
 >>> import pyoxigraph as ox
@@ -48,8 +49,9 @@ from scgraph.iris import SC
 from scgraph.lookup import Description, Resource, describe
 from scgraph.ontology import RDFS_LABEL, XSD
 from scgraph.search import Hit, SearchIndex, collect_entities, load_index
-from scgraph.settings import get_settings
-from scgraph.store import open_store, read_summary, resolve_build, run_query
+from scgraph.served_store import close_served_store, open_served_store
+from scgraph.settings import get_settings, is_url
+from scgraph.store import resolve_build, run_query
 
 __all__ = ["IRI", "KnowledgeGraph", "PythonValue", "Row"]
 
@@ -175,7 +177,7 @@ class _Local:
         self.store, self.index, self.base_iri = store, index, base_iri
 
     def close(self) -> None:
-        return None  # pyoxigraph has no close(): the store goes with the last reference
+        close_served_store(self.store)  # an embedded store goes with its last reference
 
     def search(self, text: str, type: str | None, limit: int, lang: str) -> list[Hit]:
         return self.index.search(text, type=type, limit=limit, lang=lang)
@@ -287,16 +289,21 @@ class KnowledgeGraph:
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> KnowledgeGraph:
-        """The build at `path` (a data directory, `current` or a build directory).
+        """The build at `path` (a data directory, `current` or a build directory), or the
+        SPARQL 1.1 server whose query endpoint `path` is (loaded by `scgraph build --store URL`).
 
-        Without `path`, the build the settings point at (`SCGRAPH_DATA_DIR`, default `var`).
-        Raises `StoreNotFound` when there is no build there.
+        Without `path`, the store the settings point at (`SCGRAPH_STORE`, else
+        `SCGRAPH_DATA_DIR`, default `var`). Raises `StoreNotFound` when there is no build there.
         """
-        build = resolve_build(Path(path) if path is not None else get_settings().current_build)
-        summary = read_summary(build)  # first: a directory without a build is StoreNotFound
-        store = open_store(build)
-        base_iri = str(summary.get("base_iri") or get_settings().base_iri)
-        return cls(_Local(store, load_index(build, store, base_iri), base_iri))
+        settings = get_settings()
+        if isinstance(path, str) and is_url(path):
+            settings = settings.model_copy(update={"store": path})
+        elif path is not None:
+            settings = settings.model_copy(update={"store": str(path)})
+        store, summary = open_served_store(settings)
+        base_iri = str(summary.get("base_iri") or settings.base_iri)
+        index = load_index(resolve_build(settings.current_build), store, base_iri)
+        return cls(_Local(store, index, base_iri))
 
     @classmethod
     def of_store(cls, store: GraphStore, base_iri: str | None = None) -> KnowledgeGraph:

@@ -29,8 +29,13 @@ class Settings(BaseSettings):
     """The example SPARQL queries and their expected results."""
     data_dir: Path = Path("var")
     """Builds live in data_dir/builds/<id>; data_dir/current points at the one being served."""
-    store: Path | None = None
-    """A built store to serve; defaults to data_dir/current."""
+    store: str | None = None
+    """A built store to serve (a path; defaults to data_dir/current), or the URL of a SPARQL 1.1
+    server holding the graph (see "Scaling out" in the README)."""
+    store_graph_store: str | None = None
+    """Graph Store Protocol endpoint of a URL store, used by `scgraph build --store URL`;
+    derived when unset: .../query → .../store (Oxigraph), .../sparql → .../sparql-graph-crud
+    (Virtuoso)."""
     host: str = "127.0.0.1"
     """Address `scgraph serve` binds to."""
     port: int = 8000
@@ -60,9 +65,32 @@ class Settings(BaseSettings):
             raise ValueError("base_iri must be an http(s) IRI ending with '/'")
         return value
 
+    @field_validator("store", mode="before")
+    @classmethod
+    def _store_path_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, Path) else value
+
+    @property
+    def store_url(self) -> str | None:
+        """The SPARQL endpoint when the store is a remote server, else None."""
+        return self.store if self.store and is_url(self.store) else None
+
     @property
     def current_build(self) -> Path:
-        return self.store if self.store is not None else self.data_dir / "current"
+        """The local build: the store path, else data_dir/current (also with a URL store, whose
+        build directory keeps the summary, dumps and search index)."""
+        if self.store is not None and self.store_url is None:
+            return Path(self.store)
+        return self.data_dir / "current"
+
+
+def is_url(location: str) -> bool:
+    """Whether a store location names a remote server rather than a directory.
+
+    >>> is_url("http://127.0.0.1:7878/query"), is_url("var/current")
+    (True, False)
+    """
+    return location.startswith(("http://", "https://"))
 
 
 def settings_reference() -> str:

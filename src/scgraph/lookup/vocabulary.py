@@ -12,8 +12,10 @@ from scgraph.lookup.rows import language_of
 
 _SUPER_PROPERTIES = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?sub ?super WHERE { ?sub rdfs:subPropertyOf+ ?super }
+SELECT ?sub ?super WHERE { ?sub rdfs:subPropertyOf ?parent . ?parent rdfs:subPropertyOf* ?super }
 """
+# Not `rdfs:subPropertyOf+`, which is the same: Virtuoso refuses a transitive path with neither end
+# bound ("transitive start not given"), and pages must read the same from any SPARQL store.
 
 
 def super_properties(store: GraphStore) -> dict[str, set[str]]:

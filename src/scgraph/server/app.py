@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from scgraph import __version__
 from scgraph.search import load_index
+from scgraph.served_store import close_served_store, open_served_store
 from scgraph.server import api, ontology_page, pages, query_page, reconcile, sparql, void
 from scgraph.server.body_limit import BodyLimit
 from scgraph.server.deps import ServedBuild
@@ -23,7 +24,7 @@ from scgraph.server.etags import CodingAwareETags
 from scgraph.server.request_ids import RequestIds
 from scgraph.server.response_cache import CachedResponses, ResponseCache
 from scgraph.settings import Settings, get_settings
-from scgraph.store import open_store, read_summary, resolve_build
+from scgraph.store import resolve_build
 
 EXPOSED_HEADERS = ["Link", "ETag", "Location", "Content-Location", "Vary", REQUEST_ID_HEADER]
 
@@ -43,9 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         build = resolve_build(settings.current_build)
-        app.state.served = ServedBuild(settings, open_store(build), read_summary(build))
+        app.state.served = ServedBuild(settings, *open_served_store(settings))
         app.state.search = load_index(build, app.state.served.store, settings.base_iri)
         yield
+        close_served_store(app.state.served.store)
         app.state.served = None
 
     app = FastAPI(

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from jinja2 import Environment
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scgraph.errors import RemoteStoreError
 from scgraph.negotiation import negotiate
 
 logger = logging.getLogger("scgraph.server")
@@ -89,6 +90,13 @@ def error_response(
     return JSONResponse(problem, status, headers=all_headers, media_type=PROBLEM_JSON)
 
 
+_REMOTE_DETAIL = {
+    502: "the graph store answered with an error",
+    503: "the graph store cannot be reached; try again later",
+    504: "the graph store did not answer in time",
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error through `error_response`."""
 
@@ -104,6 +112,18 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
         )
         return error_response(request, 422, details or "invalid request")
+
+    @app.exception_handler(RemoteStoreError)
+    async def _remote_store(request: Request, error: RemoteStoreError) -> Response:
+        # The store's address and its own error text stay in our log (error_response logs 5xx).
+        logger.warning("remote store failure in request %s: %s", request_id(request), error)
+        status = error.http_status
+        return error_response(
+            request,
+            status,
+            _REMOTE_DETAIL.get(status, "the graph store failed"),
+            {"Retry-After": "10"} if status in (503, 504) else None,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:

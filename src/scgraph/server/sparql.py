@@ -29,6 +29,8 @@ from scgraph.errors import (
 )
 from scgraph.graph_store import GraphStore
 from scgraph.negotiation import parse_accept, quality_of
+from scgraph.remote_store import RemoteStore
+from scgraph.server import sparql_remote
 from scgraph.server.deps import ServedDep, SettingsDep
 from scgraph.server.query_pool import QueryPool, QueryRun
 from scgraph.server.service_description import describe_service
@@ -58,6 +60,9 @@ ALLOW = "GET, HEAD, POST"
 @asynccontextmanager
 async def _query_pool(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    if settings.store_url is not None:
+        yield  # queries go to the remote server (sparql_remote.py): no local workers
+        return
     pool = QueryPool(
         resolve_build(settings.current_build).resolve(),
         settings.query_workers,
@@ -181,6 +186,8 @@ async def sparql(request: Request, settings: SettingsDep, served: ServedDep) -> 
     except QueryRefused as error:
         raise _error(403, error.reason) from error
     job = _job(query, values, accept, forced, settings)
+    if isinstance(served.store, RemoteStore):
+        return await sparql_remote.forward(served.store, job)
     pool: QueryPool = request.app.state.query_pool
     try:
         return await _answer(await pool.submit(job))
