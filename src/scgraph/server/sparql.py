@@ -29,7 +29,7 @@ from scgraph.errors import (
 )
 from scgraph.graph_store import GraphStore
 from scgraph.negotiation import parse_accept, quality_of
-from scgraph.server.deps import ServedDep, SettingsDep
+from scgraph.server.deps import get_served, get_settings_of_app
 from scgraph.server.query_pool import QueryPool, QueryRun
 from scgraph.server.service_description import describe_service
 from scgraph.settings import Settings
@@ -43,12 +43,12 @@ from scgraph.sparql_formats import (
     pick,
 )
 from scgraph.sparql_guard import refuse_unsafe
-from scgraph.sparql_worker import DATA, DONE, ERROR
+from scgraph.sparql_worker import DATA, DONE, ERROR, FIRST_CHUNK_BYTES
 from scgraph.store import resolve_build
 
 logger = logging.getLogger("scgraph.server")
 
-COMMIT_BYTES = 256 * 1024
+COMMIT_BYTES = FIRST_CHUNK_BYTES
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
@@ -150,8 +150,11 @@ def _wants_html(accept: str | None) -> bool:
 @router.api_route(
     "/sparql", methods=["GET", "HEAD", "POST"], name="sparql", include_in_schema=False
 )
-async def sparql(request: Request, settings: SettingsDep, served: ServedDep) -> Response:
+async def sparql(request: Request) -> Response:
     """SPARQL 1.1 Protocol query operation; without a query, the service description."""
+    # Called, not declared with Depends: FastAPI runs a plain `def` dependency in its thread
+    # pool, a thread hop per request that took a tenth of a cheap query's time (py-spy).
+    settings, served = get_settings_of_app(request), get_served(request)
     params = await _parameters(request, settings)
     values: dict[str, list[str]] = {}
     for key, value in params:
