@@ -14,6 +14,7 @@ import logging
 import urllib.parse
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -135,6 +136,7 @@ def _graphs(values: list[str]) -> list[str]:
     return values
 
 
+@lru_cache(maxsize=256)
 def _wants_html(accept: str | None) -> bool:
     """A browser navigating: it names text/html and likes it at least as much as any result."""
     ranges = parse_accept(accept)
@@ -179,10 +181,9 @@ async def sparql(request: Request) -> Response:
         raise _error(413, f"the query is longer than the limit of {settings.max_query_bytes} bytes")
     if request.method == "GET" and _wants_html(accept) and not forced:
         return RedirectResponse("/query?" + urllib.parse.urlencode({"query": query}), 303)
-    try:
-        refuse_unsafe(query, settings.service_allowlist)
-    except QueryRefused as error:
-        raise _error(403, error.reason) from error
+    refusal = _refusal(query, tuple(settings.service_allowlist))
+    if refusal is not None:
+        raise _error(403, refusal)
     job = _job(query, values, accept, forced, settings)
     pool: QueryPool = request.app.state.query_pool
     try:
@@ -191,6 +192,26 @@ async def sparql(request: Request) -> Response:
         raise _error(503, error.reason, {"Retry-After": "10"}) from error
     except StoreError as error:
         raise _error(500, str(error)) from error
+
+
+REMEMBERED_QUERY_CHARS = 4096
+
+
+def _refusal(query: str, allowlist: tuple[str, ...]) -> str | None:
+    """Why `query` may not run here, or None; remembered for short queries, which clients repeat
+    and which the guard would otherwise tokenize on every request."""
+    if len(query) <= REMEMBERED_QUERY_CHARS:
+        return _remembered_refusal(query, allowlist)
+    return _remembered_refusal.__wrapped__(query, allowlist)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_refusal(query: str, allowlist: tuple[str, ...]) -> str | None:
+    try:
+        refuse_unsafe(query, allowlist)
+    except QueryRefused as error:
+        return error.reason
+    return None
 
 
 def _job(
