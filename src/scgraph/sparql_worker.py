@@ -39,11 +39,6 @@ FRAME_HEAD = struct.Struct(">cI")
 FIRST_CHUNK_BYTES = 32 * 1024
 CHUNK_BYTES = 256 * 1024
 PIPE_BYTES = 1024 * 1024
-# pyoxigraph's TriG serializer holds a CONSTRUCT result back long before its first write (1.4 s
-# into 200,000 triples, against 20 ms for Turtle). Such a result is triples of the default graph
-# only, and TriG reads plain Turtle triples as the default graph, so Turtle's output is the same
-# TriG document.
-_WRITTEN_AS: dict[str, ox.RdfFormat] = {"trig": ox.RdfFormat.TURTLE}
 
 
 def write_frame(out: BinaryIO, tag: bytes, payload: bytes = b"") -> None:
@@ -120,8 +115,7 @@ def run_job(store: ox.Store, job: dict[str, Any], out: BinaryIO) -> None:
     writer = _FrameWriter(out, int(job["max_bytes"]))
     try:
         # mypy cannot tie the format's type to the result's; BY_NAME keeps them consistent.
-        written_as = _WRITTEN_AS.get(name, chosen.oxigraph)
-        result.serialize(writer, format=written_as)  # type: ignore[arg-type]
+        result.serialize(writer, format=chosen.oxigraph)  # type: ignore[arg-type]
     except ResultTooLarge as error:
         _error(out, "too_large", str(error))
         return
