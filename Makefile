@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build serve test check lint typecheck format validate bench clean browser-deps store-deps
+.PHONY: install build serve test check lint typecheck format validate bench clean bench-deps browser-deps store-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,13 @@ check: lint typecheck browser-deps store-deps
 
 test: check
 
-bench: $(STAMP)
+# wrk drives bench/sparql.py's load: a Python client would be the bottleneck.
+bench-deps:
+	@command -v wrk >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
+		echo "bench-deps: wrk could not be installed; bench/sparql.py falls back to a Python client"
+
+bench: $(STAMP) bench-deps
 	$(BIN)/python -m bench
 
 clean:

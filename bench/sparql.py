@@ -1,42 +1,105 @@
 """SPARQL endpoint: scgraph's /sparql against `oxigraph serve-read-only` on the same store.
 
-Both servers run as real processes on 127.0.0.1 over the build at var/current (run `make build`
-first) and get the same query mix at concurrency 1, 4 and 16 from an asyncio httpx client, a
-fixed number of requests per cell so the run is bounded. Printed: throughput, p50 and p99 latency
-for each server and the throughput ratio scgraph/oxigraph, both measured in this run.
+`python -m bench.sparql` writes a synthetic store (a smart-city graph of ENTITIES entities for the
+query mix, plus LARGE_ROWS rows for large results), starts both servers on 127.0.0.1 over it and
+prints two tables of figures measured in this run:
 
-Then a synthetic graph of LARGE_ROWS triples: one `SELECT *` over it, streamed by each server,
-with time to first byte, total time and the server's peak memory (its own and its query workers'
-VmHWM from /proc), before and after, to show results are streamed rather than built in memory.
+- the query mix (entity look-up, 1-hop join, DESCRIBE; label search and an aggregate, which are
+  engine-bound) at concurrency 1, 4 and 16: throughput, p50 and p99 latency of each server and
+  the ratio scgraph/oxigraph, against the targets ≥ 0.5× (cheap) and ≥ 0.9× (expensive);
+- one large result per format (SELECT in JSON, XML, CSV, TSV; CONSTRUCT in every RDF format):
+  time to first byte, total time, and how much the servers' resident memory grew while sending.
+
+The load comes from `wrk` (one thread, so the client takes little of the CPU both servers share;
+`make bench` installs it) and large results are read by `curl`: a Python client saturates a core
+before either server does, which squeezes every ratio towards 1. Without wrk, an httpx client is
+used and the table says it is client-bound. Both servers get every core: oxigraph serve runs a
+thread per core, scgraph as many uvicorn workers as cores (`--workers`), each with its own pool of
+query processes (`--query-workers`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 
 from bench._process import stop_process
-from scgraph.settings import Settings
-from scgraph.store import resolve_build, store_path
 
-REQUESTS_PER_CELL = 120
 CONCURRENCY = (1, 4, 16)
+ENTITIES = 20_000
 LARGE_ROWS = 1_000_000
+EX = "https://example.org/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+CLASSES = ("City", "Organisation", "Person", "Event", "Project", "Statistic", "Theme", "Article")
+PLACES = ("Đà Nẵng", "Hà Nội", "Huế", "Cần Thơ", "Hải Phòng", "Seoul", "Tokyo")
 JSON_RESULTS = "application/sparql-results+json"
+TARGETS = {"cheap": 0.5, "expensive": 0.9}
+FIRST_BYTE_TARGET_MS = 50
+TOTAL_TARGET = 1.3
+MEMORY_TARGET_MIB = 50
+
+
+# ---- the store ---------------------------------------------------------------------------------
+
+
+def _quads(entities: int, rows: int) -> Iterator[ox.Quad]:
+    label, rdf_type = ox.NamedNode(RDFS_LABEL), ox.NamedNode(RDF_TYPE)
+    related, note = ox.NamedNode(EX + "related"), ox.NamedNode(EX + "note")
+    graph = ox.DefaultGraph()
+    for i in range(entities):
+        node = ox.NamedNode(f"{EX}id/{i}")
+        kind = CLASSES[i % len(CLASSES)]
+        yield ox.Quad(node, rdf_type, ox.NamedNode(EX + kind), graph)
+        name = f"{kind} {PLACES[i % len(PLACES)]} số {i}"
+        yield ox.Quad(node, label, ox.Literal(name, language="vi"), graph)
+        for step in (1, 7, 101):
+            yield ox.Quad(
+                node, related, ox.NamedNode(f"{EX}id/{(i * step + 13) % entities}"), graph
+            )
+    for i in range(rows):
+        yield ox.Quad(ox.NamedNode(f"{EX}row/{i}"), note, ox.Literal(f"dòng {i}"), graph)
+
+
+def _synthetic(directory: Path, entities: int, rows: int) -> Path:
+    """A data directory whose `current` build holds the synthetic store; returns the store."""
+    build = directory / "builds" / "synthetic"
+    build.mkdir(parents=True)
+    store = ox.Store(str(build / "store"))
+    store.bulk_extend(_quads(entities, rows))
+    store.flush()
+    del store
+    (build / "build.json").write_text('{"build_id": "synthetic"}', encoding="utf-8")
+    (directory / "current").symlink_to(build.relative_to(directory))
+    return build / "store"
+
+
+# ---- the servers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    url: str
+    pid: int
 
 
 def _free_port() -> int:
@@ -47,45 +110,17 @@ def _free_port() -> int:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
-            if httpx.get(url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+            if httpx.get(url, params={"query": "ASK {}"}, timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up")
-
-
-@contextmanager
-def _scgraph(data_dir: Path, timeout_s: float = 10.0) -> Iterator[tuple[str, int]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SCGRAPH_DATA_DIR": str(data_dir),
-        "SCGRAPH_QUERY_TIMEOUT_S": str(timeout_s),
-        "SCGRAPH_MAX_RESULT_BYTES": str(2_000_000_000),
-    }
-    command = [sys.executable, "-m", "scgraph.cli", "serve", "--port", str(port)]
-    with _process(command, env) as process:
-        url = f"http://127.0.0.1:{port}/sparql"
-        _wait_until_up(url, process)
-        yield url, process.pid
-
-
-@contextmanager
-def _oxigraph(store_dir: Path) -> Iterator[tuple[str, int]]:
-    port = _free_port()
-    binary = Path(sys.executable).parent / "oxigraph"
-    command = [str(binary), "serve-read-only", "--location", str(store_dir)]
-    command += ["--bind", f"127.0.0.1:{port}"]
-    with _process(command, dict(os.environ)) as process:
-        url = f"http://127.0.0.1:{port}/query"
-        _wait_until_up(url, process)
-        yield url, process.pid
 
 
 @contextmanager
@@ -99,40 +134,102 @@ def _process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Pop
         stop_process(process)
 
 
-def _query_mix(entity: str) -> list[tuple[str, str, str]]:
-    label = f"<{RDFS_LABEL}>"
+@contextmanager
+def _scgraph(data_dir: Path, workers: int, query_workers: int) -> Iterator[Server]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SCGRAPH_DATA_DIR": str(data_dir),
+        "SCGRAPH_QUERY_TIMEOUT_S": "120",
+        "SCGRAPH_QUERY_WORKERS": str(query_workers),
+        "SCGRAPH_MAX_RESULT_BYTES": str(2_000_000_000),
+    }
+    command = [sys.executable, "-m", "scgraph.cli", "serve", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    with _process(command, env) as process:
+        url = f"http://127.0.0.1:{port}/sparql"
+        _wait_until_up(url, process)
+        # Every uvicorn worker starts its query processes at its first query: warm them all.
+        for _ in range(4 * workers):
+            httpx.get(url, params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
+        yield Server("scgraph", url, process.pid)
+
+
+@contextmanager
+def _oxigraph(store_dir: Path) -> Iterator[Server]:
+    port = _free_port()
+    binary = Path(sys.executable).parent / "oxigraph"
+    command = [str(binary), "serve-read-only", "--location", str(store_dir)]
+    command += ["--bind", f"127.0.0.1:{port}"]
+    with _process(command, dict(os.environ)) as process:
+        url = f"http://127.0.0.1:{port}/query"
+        _wait_until_up(url, process)
+        yield Server("oxigraph", url, process.pid)
+
+
+# ---- the query mix -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+
+
+def _query_mix() -> list[tuple[str, str, str, str]]:
+    """(name, cost class, query, Accept) for each query of the mix."""
+    entity, label = f"<{EX}id/1234>", f"<{RDFS_LABEL}>"
     return [
-        ("entity lookup", f"SELECT ?p ?o WHERE {{ <{entity}> ?p ?o }}", JSON_RESULTS),
+        ("entity lookup", "cheap", f"SELECT ?p ?o WHERE {{ {entity} ?p ?o }}", JSON_RESULTS),
         (
             "1-hop join + labels",
-            f"SELECT ?p ?o ?l WHERE {{ <{entity}> ?p ?o . ?o {label} ?l }}",
+            "cheap",
+            f"SELECT ?o ?l WHERE {{ {entity} <{EX}related> ?o . ?o {label} ?l }}",
             JSON_RESULTS,
         ),
+        ("DESCRIBE", "cheap", f"DESCRIBE {entity}", "text/turtle"),
         (
             "label search",
-            f'SELECT ?s ?l WHERE {{ ?s {label} ?l FILTER(CONTAINS(LCASE(STR(?l)), "nẵng")) }}',
+            "expensive",
+            f"SELECT ?s ?l WHERE {{ ?s a <{EX}Organisation> ; {label} ?l "
+            'FILTER(CONTAINS(LCASE(STR(?l)), "nẵng số 12")) }',
             JSON_RESULTS,
         ),
         (
             "aggregate",
+            "expensive",
             "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DESC(?n)",
             JSON_RESULTS,
         ),
-        ("DESCRIBE", f"DESCRIBE <{entity}>", "text/turtle"),
     ]
 
 
-async def _drive(url: str, query: str, accept: str, concurrency: int) -> list[float]:
+_WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(url: str, query: str, accept: str, concurrency: int, seconds: float) -> Cell:
+    target = url + "?" + urlencode({"query": query})
+    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--latency"]
+    command += ["--timeout", "30s", "-H", f"Accept: {accept}", target]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw failed requests on {url}:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = {p: float(v) * _UNIT_MS[unit] for p, v, unit in _WRK_LATENCY.findall(out)}
+    return Cell(rate, latency["50"], latency["99"])
+
+
+async def _drive(url: str, query: str, accept: str, concurrency: int, seconds: float) -> Cell:
     latencies: list[float] = []
-    remaining = REQUESTS_PER_CELL
     headers = {"accept": accept, "accept-encoding": "identity"}
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        end = time.perf_counter() + seconds
 
         async def worker() -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
+            while time.perf_counter() < end:
                 started = time.perf_counter()
                 response = await client.get(url, params={"query": query}, headers=headers)
                 response.raise_for_status()
@@ -140,121 +237,199 @@ async def _drive(url: str, query: str, accept: str, concurrency: int) -> list[fl
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        latencies.append(time.perf_counter() - started)  # the wall time, last
-    return latencies
-
-
-def _cell(url: str, query: str, accept: str, concurrency: int) -> tuple[float, float, float]:
-    measured = asyncio.run(_drive(url, query, accept, concurrency))
-    wall, latencies = measured[-1], sorted(measured[:-1])
+        wall = time.perf_counter() - started
+    latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return len(latencies) / wall, statistics.median(latencies) * 1000, p99 * 1000
+    return Cell(len(latencies) / wall, statistics.median(latencies) * 1000, p99 * 1000)
 
 
-def _entity(store_dir: Path, base_iri: str) -> str:
-    store = ox.Store.read_only(str(store_dir))
-    for tail in ("id/city/da-nang", "id/city/ha-noi"):
-        candidate = ox.NamedNode(base_iri + tail)
-        if next(store.quads_for_pattern(candidate, None, None, ox.DefaultGraph()), None):
-            return candidate.value
-    for solution in store.query(f"SELECT ?s WHERE {{ ?s <{RDFS_LABEL}> ?l }} LIMIT 1"):
-        return str(solution["s"].value)  # type: ignore[union-attr]
-    raise RuntimeError("the store has no labelled entity")
+def _cell(url: str, query: str, accept: str, concurrency: int, seconds: float) -> Cell:
+    if shutil.which("wrk"):
+        return _wrk(url, query, accept, concurrency, seconds)
+    return asyncio.run(_drive(url, query, accept, concurrency, seconds))
 
 
-def _mix(data_dir: Path, base_iri: str) -> None:
-    build = resolve_build(data_dir).resolve()
-    store_dir = store_path(build)
-    mix = _query_mix(_entity(store_dir, base_iri))
+def _mix(ours: Server, theirs: Server, seconds: float) -> None:
+    client = "wrk, 1 thread" if shutil.which("wrk") else "httpx (CLIENT-BOUND: install wrk)"
+    print(f"\nQuery mix over {ENTITIES:,} entities, {seconds:g} s per cell, client: {client}")
     print(
-        f"{'query':22} {'conc':>4}  {'scgraph req/s':>13} {'p50 ms':>7} {'p99 ms':>7}  "
-        f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}"
+        f"{'query':20} {'conc':>4}  {'scgraph req/s':>13} {'p50 ms':>7} {'p99 ms':>7}  "
+        f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  target"
     )
-    with _scgraph(data_dir) as (ours, _), _oxigraph(store_dir) as (theirs, _):
-        for name, query, accept in mix:
-            for concurrency in CONCURRENCY:
-                a = _cell(ours, query, accept, concurrency)
-                b = _cell(theirs, query, accept, concurrency)
-                print(
-                    f"{name:22} {concurrency:>4}  {a[0]:13.0f} {a[1]:7.1f} {a[2]:7.1f}  "
-                    f"{b[0]:14.0f} {b[1]:7.1f} {b[2]:7.1f}  {a[0] / b[0]:5.2f}"
-                )
+    for name, cost, query, accept in _query_mix():
+        for concurrency in CONCURRENCY:
+            a = _cell(ours.url, query, accept, concurrency, seconds)
+            b = _cell(theirs.url, query, accept, concurrency, seconds)
+            # A cell where no request finished in time has a rate of 0.
+            ratio, target = a.rate / max(b.rate, 1e-9), TARGETS[cost]
+            verdict = (
+                f"≥{target} {'ok' if ratio >= target else 'MISSED'}" if concurrency == 16 else ""
+            )
+            print(
+                f"{name:20} {concurrency:>4}  {a.rate:13.0f} {a.p50_ms:7.1f} {a.p99_ms:7.1f}  "
+                f"{b.rate:14.0f} {b.p50_ms:7.1f} {b.p99_ms:7.1f}  {ratio:5.2f}  {verdict}"
+            )
 
 
-def _peak_kib(pid: int) -> tuple[int, int]:
-    """VmHWM of `pid`, and the sum over its children (the query workers)."""
-    children_file = Path(f"/proc/{pid}/task/{pid}/children")
-    children = children_file.read_text().split() if children_file.exists() else []
-    peaks = []
-    for process in [str(pid), *children]:
-        status = Path(f"/proc/{process}/status")
-        lines = status.read_text().splitlines() if status.exists() else []
-        peaks += [int(line.split()[1]) for line in lines if line.startswith("VmHWM:")]
-    return (peaks[0], sum(peaks[1:])) if peaks else (0, 0)
+# ---- large results -----------------------------------------------------------------------------
 
 
-def _synthetic(directory: Path) -> Path:
-    """A data directory with `current` → a build of LARGE_ROWS synthetic triples."""
-    build = directory / "builds" / "synthetic"
-    build.mkdir(parents=True)
-    store = ox.Store(str(build / "store"))
-    store.bulk_extend(
-        ox.Quad(
-            ox.NamedNode(f"https://example.org/s/{i}"),
-            ox.NamedNode(RDFS_LABEL),
-            ox.Literal(f"label {i}"),
-            ox.DefaultGraph(),
+def _tree(root: int) -> list[int]:
+    """`root` and all its descendants (uvicorn workers, their query processes)."""
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            children = task / "children"
+            if children.exists():
+                pending += [int(child) for child in children.read_text().split()]
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0
+    return sum(int(line.split()[1]) for line in lines if line.startswith("VmRSS:"))
+
+
+def _is_query_worker(pid: int) -> bool:
+    try:
+        return b"scgraph.sparql_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@contextmanager
+def _memory_growth(root: int) -> Iterator[list[int]]:
+    """Samples resident memory every 10 ms; yields [growth of the whole process tree, growth of
+    its HTTP processes alone] in KiB, filled in on exit. A query worker's growth is the query
+    engine's own (oxigraph serve grows alike); an HTTP process's is what buffering would cost."""
+    pids = _tree(root)
+    http = [pid for pid in pids if not _is_query_worker(pid)]
+
+    def now() -> tuple[int, int]:
+        sizes = {pid: _rss_kib(pid) for pid in pids}
+        return sum(sizes.values()), sum(sizes[pid] for pid in http)
+
+    base = now()
+    peak = list(base)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.01):
+            tree, front = now()
+            peak[0], peak[1] = max(peak[0], tree), max(peak[1], front)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    growth = [0, 0]
+    try:
+        yield growth
+    finally:
+        stop.set()
+        sampler.join()
+        growth[0], growth[1] = peak[0] - base[0], peak[1] - base[1]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    size: int
+    first_byte_ms: float
+    total_s: float
+    rss_mib: float
+    http_mib: float
+
+
+def _transfer(server: Server, query: str, accept: str) -> Transfer:
+    target = server.url + "?" + urlencode({"query": query})
+    command = ["curl", "-sS", "--fail", "-o", "/dev/null", "-H", f"Accept: {accept}"]
+    command += ["-w", "%{time_starttransfer} %{time_total} %{size_download}", target]
+    with _memory_growth(server.pid) as growth:
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    first, total, size = out.split()
+    return Transfer(
+        int(size), float(first) * 1000, float(total), growth[0] / 1024, growth[1] / 1024
+    )
+
+
+def _large_formats() -> list[tuple[str, str, str]]:
+    select = f"SELECT ?s ?l WHERE {{ ?s <{EX}note> ?l }}"
+    construct = f"CONSTRUCT {{ ?s <{EX}note> ?l }} WHERE {{ ?s <{EX}note> ?l }}"
+    solutions = [("JSON", JSON_RESULTS), ("XML", "application/sparql-results+xml")]
+    solutions += [("CSV", "text/csv"), ("TSV", "text/tab-separated-values")]
+    graphs = [("Turtle", "text/turtle"), ("N-Triples", "application/n-triples")]
+    graphs += [("JSON-LD", "application/ld+json"), ("RDF/XML", "application/rdf+xml")]
+    graphs += [("N-Quads", "application/n-quads"), ("TriG", "application/trig")]
+    return [(f"SELECT {n}", select, a) for n, a in solutions] + [
+        (f"CONSTRUCT {n}", construct, a) for n, a in graphs
+    ]
+
+
+def _large(ours: Server, theirs: Server) -> None:
+    if not shutil.which("curl"):
+        print("\nLarge results: skipped, curl is not installed")
+        return
+    print(
+        f"\nLarge results: {LARGE_ROWS:,} rows/triples per format; memory: resident growth of the "
+        "server's process tree (of its HTTP processes, which the target is about; the rest is "
+        "the query engine's own, as in oxigraph serve)"
+    )
+    print(
+        f"{'result':20} {'MB':>6}  {'scgraph TTFB ms':>15} {'total s':>7} {'mem MiB':>13}  "
+        f"{'oxigraph TTFB ms':>16} {'total s':>7} {'mem MiB':>13}  {'total ratio':>11}  targets"
+    )
+    # Read the rows once first, so that neither server pays for a cold page cache.
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{EX}note> ?l }}"
+    httpx.get(theirs.url, params={"query": count}, timeout=120).raise_for_status()
+    for name, query, accept in _large_formats():
+        a, b = _transfer(ours, query, accept), _transfer(theirs, query, accept)
+        ratio = a.total_s / b.total_s
+        missed = [
+            what
+            for what, ok in (
+                ("TTFB", a.first_byte_ms <= FIRST_BYTE_TARGET_MS),
+                ("total", ratio <= TOTAL_TARGET),
+                ("memory", a.http_mib < MEMORY_TARGET_MIB),
+            )
+            if not ok
+        ]
+        print(
+            f"{name:20} {a.size / 1e6:6.1f}  {a.first_byte_ms:15.1f} {a.total_s:7.2f} "
+            f"{a.rss_mib:+6.1f} ({a.http_mib:+5.1f})  "
+            f"{b.first_byte_ms:16.1f} {b.total_s:7.2f} {b.rss_mib:+6.1f} ({b.http_mib:+5.1f})  "
+            f"{ratio:11.2f}  {'MISSED ' + ', '.join(missed) if missed else 'ok'}"
         )
-        for i in range(LARGE_ROWS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(prog="python -m bench.sparql", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each mix cell")
+    parser.add_argument("--workers", type=int, default=cores, help="scgraph uvicorn workers")
+    parser.add_argument("--query-workers", type=int, default=2, help="query processes each")
+    parser.add_argument("--skip-mix", action="store_true")
+    parser.add_argument("--skip-large", action="store_true")
+    args = parser.parse_args(argv)
+    print(
+        f"{cores} cores; scgraph: {args.workers} uvicorn worker(s) × {args.query_workers} query "
+        "process(es); oxigraph serve-read-only: its own thread pool"
     )
-    store.flush()
-    del store
-    (build / "build.json").write_text(json.dumps({"build_id": "synthetic"}), encoding="utf-8")
-    (directory / "current").symlink_to(build.relative_to(directory))
-    return build / "store"
-
-
-def _stream(url: str, pid: int) -> str:
-    before = _peak_kib(pid)
-    started = time.perf_counter()
-    first = 0.0
-    size = 0
-    headers = {"accept": "text/tab-separated-values", "accept-encoding": "identity"}
-    query = "SELECT ?s ?l WHERE { ?s ?p ?l }"
-    with httpx.stream("GET", url, params={"query": query}, headers=headers, timeout=120) as r:
-        r.raise_for_status()
-        for chunk in r.iter_raw():
-            if not first:
-                first = time.perf_counter() - started
-            size += len(chunk)
-    total = time.perf_counter() - started
-    after = _peak_kib(pid)
-    return (
-        f"{size / 1e6:7.1f} MB  TTFB {first * 1000:7.1f} ms  total {total:5.2f} s  "
-        f"peak memory: server {before[0] / 1024:5.1f} → {after[0] / 1024:5.1f} MiB, "
-        f"workers {before[1] / 1024:5.1f} → {after[1] / 1024:5.1f} MiB"
-    )
-
-
-def _large() -> None:
     with tempfile.TemporaryDirectory(prefix="scgraph-bench-") as temporary:
         directory = Path(temporary)
-        store_dir = _synthetic(directory)
-        print(f"\nLarge result: SELECT over {LARGE_ROWS:,} synthetic triples, TSV, streamed")
-        with _scgraph(directory, timeout_s=120) as (ours, pid):
-            print(f"  scgraph   {_stream(ours, pid)}")
-        with _oxigraph(store_dir) as (theirs, pid):
-            print(f"  oxigraph  {_stream(theirs, pid)}")
-
-
-def main() -> None:
-    settings = Settings()
-    data_dir = settings.data_dir
-    if not (data_dir / "current").exists():
-        print(f"skipped: no build at {data_dir}/current; run `make build` first")
-        return
-    _mix(data_dir, settings.base_iri)
-    _large()
+        started = time.perf_counter()
+        store_dir = _synthetic(directory, ENTITIES, LARGE_ROWS)
+        print(f"synthetic store written in {time.perf_counter() - started:.1f} s")
+        with (
+            _scgraph(directory, args.workers, args.query_workers) as ours,
+            _oxigraph(store_dir) as theirs,
+        ):
+            if not args.skip_mix:
+                _mix(ours, theirs, args.seconds)
+            if not args.skip_large:
+                _large(ours, theirs)
 
 
 if __name__ == "__main__":

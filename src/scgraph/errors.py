@@ -27,6 +27,7 @@ ScgraphError
 ├── QueryLimitExceeded           a SPARQL query that ran past a configured limit
 │   ├── QueryTimeout             …its time limit
 │   └── ResultTooLarge           …the size limit of its serialized result
+├── StreamAborted                a streamed answer that failed after its first bytes (cut off)
 └── ExampleQueryError            an example query file in queries/ is malformed
 """
 
@@ -182,6 +183,10 @@ class QueryTimeout(QueryLimitExceeded):
 
 class ResultTooLarge(QueryLimitExceeded):
     """A query's serialized result grew past the result size limit."""
+
+
+class StreamAborted(ScgraphError):
+    """A streamed answer failed after its first bytes were sent; the connection is cut instead."""
 
 
 class ExampleQueryError(ScgraphError):

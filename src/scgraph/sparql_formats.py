@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -84,6 +85,9 @@ def _offers(formats: tuple[ResultFormat, ...]) -> list[tuple[str, ResultFormat]]
     return primary + [(alias, f) for f in formats for alias in f.aliases]
 
 
+# Remembered: clients send the same few Accept headers, and negotiating is a visible part of a
+# cheap query's time in the server process.
+@lru_cache(maxsize=256)
 def pick(formats: tuple[ResultFormat, ...], accept: str | None) -> ResultFormat | None:
     """The format of `formats` the Accept header prefers; None when it accepts none of them."""
     offers = _offers(formats)

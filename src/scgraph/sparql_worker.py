@@ -17,6 +17,8 @@ The query is evaluated and serialized in the same thread, as pyoxigraph requires
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import struct
@@ -32,7 +34,11 @@ from scgraph.store import open_store
 
 READY, HEADER, DATA, DONE, ERROR = b"R", b"H", b"D", b"Z", b"E"
 FRAME_HEAD = struct.Struct(">cI")
-CHUNK_BYTES = 64 * 1024
+# The first piece goes out small, so that the server can answer with its first byte early; the
+# rest in large pieces, since every frame costs the server the same Python work whatever its size.
+FIRST_CHUNK_BYTES = 32 * 1024
+CHUNK_BYTES = 256 * 1024
+PIPE_BYTES = 1024 * 1024
 
 
 def write_frame(out: BinaryIO, tag: bytes, payload: bytes = b"") -> None:
@@ -46,6 +52,7 @@ class _FrameWriter:
         self.out, self.limit = out, limit
         self.buffer = bytearray()
         self.total = 0
+        self.threshold = FIRST_CHUNK_BYTES
 
     def write(self, data: bytes) -> int:
         self.total += len(data)
@@ -57,7 +64,7 @@ class _FrameWriter:
                 self.limit,
             )
         self.buffer += data
-        if len(self.buffer) >= CHUNK_BYTES:
+        if len(self.buffer) >= self.threshold:
             self.flush()
         return len(data)
 
@@ -66,6 +73,7 @@ class _FrameWriter:
             write_frame(self.out, DATA, bytes(self.buffer))
             self.buffer.clear()
             self.out.flush()
+            self.threshold = CHUNK_BYTES
 
 
 def _default_graph(
@@ -121,8 +129,18 @@ def run_job(store: ox.Store, job: dict[str, Any], out: BinaryIO) -> None:
     out.flush()
 
 
+def _widen_pipe(fd: int) -> None:
+    # Linux pipes hold 64 KiB; a larger one lets a large result flow with fewer wake-ups of
+    # both processes. Best effort: the size may be capped (fs.pipe-max-size) or not settable.
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, set_size, PIPE_BYTES)
+
+
 def main(store_dir: str) -> None:
     """Open the store, announce readiness, then answer jobs until stdin closes."""
+    _widen_pipe(sys.stdout.fileno())
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     # Anything else printed by accident goes to stderr, never into the frame stream.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -255,3 +255,66 @@ def test_head_cors_and_gzip(http: httpx.Client) -> None:
     assert big.headers["content-encoding"] == "gzip"
     assert big.headers["access-control-allow-origin"] == "*"
     assert len(big.json()["results"]["bindings"]) == 2000
+
+
+ALL_TRIPLES = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def _rows(accept: str, body: bytes) -> int:
+    if accept == SPARQL_JSON:
+        return len(json.loads(body)["results"]["bindings"])
+    if accept == "application/sparql-results+xml":
+        return len(ET.fromstring(body).findall(".//{http://www.w3.org/2005/sparql-results#}result"))
+    if accept == "text/csv":
+        return len(list(csv.reader(io.StringIO(body.decode(), newline="")))) - 1
+    return len(body.decode().split("\n")) - 2  # less the header and the final newline
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [SPARQL_JSON, "application/sparql-results+xml", "text/csv", "text/tab-separated-values"],
+)
+def test_a_large_select_is_streamed_whole_in_every_format(http: httpx.Client, accept: str) -> None:
+    expected = int(
+        _json(http.get("/sparql", params={"query": COUNT_TRIPLES}))["results"]["bindings"][0]["n"][
+            "value"
+        ]
+    )
+    response = http.get("/sparql", params={"query": ALL_TRIPLES}, headers={"accept": accept})
+    assert response.status_code == 200
+    # Past the first piece the answer is streamed, so it cannot carry a Content-Length.
+    assert len(response.content) > 32 * 1024
+    assert "content-length" not in response.headers
+    assert _rows(accept, response.content) == expected
+
+
+@pytest.mark.parametrize(
+    ("accept", "rdf_format"),
+    [
+        ("application/n-triples", "nt"),
+        ("text/turtle", "turtle"),
+        ("application/rdf+xml", "xml"),
+        ("application/ld+json", "json-ld"),
+    ],
+)
+# rdflib 7.6 warns about its own deprecated internals when parsing JSON-LD.
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_a_large_construct_is_streamed_whole(
+    http: httpx.Client, accept: str, rdf_format: str
+) -> None:
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    response = http.get("/sparql", params={"query": query}, headers={"accept": accept})
+    assert response.status_code == 200
+    assert "content-length" not in response.headers
+    streamed = rdflib.Graph().parse(data=response.content, format=rdf_format)
+    reference = http.get(
+        "/sparql", params={"query": query}, headers={"accept": "application/n-triples"}
+    )
+    assert len(streamed) == len(rdflib.Graph().parse(data=reference.content, format="nt")) > 500
+
+
+def test_a_small_result_carries_its_length(http: httpx.Client) -> None:
+    response = http.get("/sparql", params={"query": TWO_ROWS}, headers={"accept": "text/csv"})
+    assert response.headers["content-length"] == str(len(response.content))
+    assert response.text.split() == ["x", "1", "2"]

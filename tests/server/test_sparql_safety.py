@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -81,3 +82,24 @@ def test_an_allowlisted_service_is_run(strict: TestClient) -> None:
     response = strict.get("/sparql", params={"query": query})
     assert response.status_code == 200, response.text
     assert response.json()["results"]["bindings"] == [{}]
+
+
+def test_a_result_over_the_limit_after_streaming_began_is_cut_off(
+    built: Settings, start_scgraph: Callable[[list[str], Settings], tuple[str, Path]]
+) -> None:
+    # Past the first bytes the status line is gone: the only honest signal left is a response
+    # that never completes, which every HTTP client reports as an error (never a short result).
+    from scgraph.server.sparql import COMMIT_BYTES
+
+    limit = COMMIT_BYTES * 3
+    base, log = start_scgraph([], built.model_copy(update={"max_result_bytes": limit}))
+    everything = "SELECT * WHERE { ?s ?p ?o }"
+    with httpx.stream(
+        "GET", base + "/sparql", params={"query": everything}, headers={"Accept": "text/csv"}
+    ) as response:
+        assert response.status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            for _ in response.iter_bytes():
+                pass
+    assert "aborted a streamed SPARQL result" in log.read_text(encoding="utf-8")
+    assert "Traceback" not in log.read_text(encoding="utf-8")

@@ -302,14 +302,18 @@ def test_large_results_match_the_embedded_store(
 
 def test_result_limit_applies_to_remote_results(store_kind: StoreCase) -> None:
     from scgraph.server.app import create_app
+    from scgraph.server.sparql import COMMIT_BYTES
 
-    settings = store_kind.settings.model_copy(update={"max_result_bytes": 100_000})
+    # Under the size at which an embedded answer starts streaming: past it, the limit can only
+    # abort the stream (tests/server/test_sparql_streaming.py), not answer 400.
+    limit = COMMIT_BYTES // 2
+    settings = store_kind.settings.model_copy(update={"max_result_bytes": limit})
     with TestClient(create_app(settings)) as client:
         response = client.get(
             "/sparql", params={"query": ALL_QUADS}, headers={"Accept": "application/json"}
         )
     assert response.status_code == 400
-    assert "100000" in response.text
+    assert str(limit) in response.text
 
 
 def test_virtuoso_stops_a_long_query_itself(

@@ -17,6 +17,7 @@ from scgraph import __version__
 from scgraph.search import load_index
 from scgraph.served_store import close_served_store, open_served_store
 from scgraph.server import api, ontology_page, pages, query_page, reconcile, sparql, void
+from scgraph.server.aborted_streams import AbortedStreams
 from scgraph.server.body_limit import BodyLimit
 from scgraph.server.deps import ServedBuild
 from scgraph.server.errors import REQUEST_ID_HEADER, install_error_handlers
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=86400,
     )
     app.add_middleware(RequestIds)
+    app.add_middleware(AbortedStreams)  # outermost: nothing after it may see the exception
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
 

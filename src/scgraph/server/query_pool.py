@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scgraph.errors import QueryTimeout, StoreError
-from scgraph.sparql_worker import DONE, ERROR, FRAME_HEAD, READY
+from scgraph.sparql_worker import CHUNK_BYTES, DONE, ERROR, FRAME_HEAD, READY
 
 logger = logging.getLogger("scgraph.server")
 
@@ -43,6 +43,8 @@ async def _spawn(store_dir: Path) -> _Worker:
         str(store_dir),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
+        # Room for a whole frame: the reader pauses the pipe at twice this limit.
+        limit=2 * CHUNK_BYTES,
     )
     worker = _Worker(process)
     try:

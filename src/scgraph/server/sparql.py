@@ -14,6 +14,7 @@ import logging
 import urllib.parse
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -26,12 +27,13 @@ from scgraph.errors import (
     ResultTooLarge,
     ScgraphError,
     StoreError,
+    StreamAborted,
 )
 from scgraph.graph_store import GraphStore
 from scgraph.negotiation import parse_accept, quality_of
 from scgraph.remote_store import RemoteStore
 from scgraph.server import sparql_remote
-from scgraph.server.deps import ServedDep, SettingsDep
+from scgraph.server.deps import get_served, get_settings_of_app
 from scgraph.server.query_pool import QueryPool, QueryRun
 from scgraph.server.service_description import describe_service
 from scgraph.settings import Settings
@@ -45,12 +47,12 @@ from scgraph.sparql_formats import (
     pick,
 )
 from scgraph.sparql_guard import refuse_unsafe
-from scgraph.sparql_worker import DATA, DONE, ERROR
+from scgraph.sparql_worker import DATA, DONE, ERROR, FIRST_CHUNK_BYTES
 from scgraph.store import resolve_build
 
 logger = logging.getLogger("scgraph.server")
 
-COMMIT_BYTES = 256 * 1024
+COMMIT_BYTES = FIRST_CHUNK_BYTES
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
@@ -140,6 +142,7 @@ def _graphs(values: list[str]) -> list[str]:
     return values
 
 
+@lru_cache(maxsize=256)
 def _wants_html(accept: str | None) -> bool:
     """A browser navigating: it names text/html and likes it at least as much as any result."""
     ranges = parse_accept(accept)
@@ -155,8 +158,11 @@ def _wants_html(accept: str | None) -> bool:
 @router.api_route(
     "/sparql", methods=["GET", "HEAD", "POST"], name="sparql", include_in_schema=False
 )
-async def sparql(request: Request, settings: SettingsDep, served: ServedDep) -> Response:
+async def sparql(request: Request) -> Response:
     """SPARQL 1.1 Protocol query operation; without a query, the service description."""
+    # Called, not declared with Depends: FastAPI runs a plain `def` dependency in its thread
+    # pool, a thread hop per request that took a tenth of a cheap query's time (py-spy).
+    settings, served = get_settings_of_app(request), get_served(request)
     params = await _parameters(request, settings)
     values: dict[str, list[str]] = {}
     for key, value in params:
@@ -181,10 +187,9 @@ async def sparql(request: Request, settings: SettingsDep, served: ServedDep) -> 
         raise _error(413, f"the query is longer than the limit of {settings.max_query_bytes} bytes")
     if request.method == "GET" and _wants_html(accept) and not forced:
         return RedirectResponse("/query?" + urllib.parse.urlencode({"query": query}), 303)
-    try:
-        refuse_unsafe(query, settings.service_allowlist)
-    except QueryRefused as error:
-        raise _error(403, error.reason) from error
+    refusal = _refusal(query, tuple(settings.service_allowlist))
+    if refusal is not None:
+        raise _error(403, refusal)
     job = _job(query, values, accept, forced, settings)
     if isinstance(served.store, RemoteStore):
         return await sparql_remote.forward(served.store, job)
@@ -195,6 +200,26 @@ async def sparql(request: Request, settings: SettingsDep, served: ServedDep) -> 
         raise _error(503, error.reason, {"Retry-After": "10"}) from error
     except StoreError as error:
         raise _error(500, str(error)) from error
+
+
+REMEMBERED_QUERY_CHARS = 4096
+
+
+def _refusal(query: str, allowlist: tuple[str, ...]) -> str | None:
+    """Why `query` may not run here, or None; remembered for short queries, which clients repeat
+    and which the guard would otherwise tokenize on every request."""
+    if len(query) <= REMEMBERED_QUERY_CHARS:
+        return _remembered_refusal(query, allowlist)
+    return _remembered_refusal.__wrapped__(query, allowlist)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_refusal(query: str, allowlist: tuple[str, ...]) -> str | None:
+    try:
+        refuse_unsafe(query, allowlist)
+    except QueryRefused as error:
+        return error.reason
+    return None
 
 
 def _job(
@@ -294,7 +319,7 @@ async def _rest(run: QueryRun, chunks: list[bytes]) -> AsyncIterator[bytes]:
     except (ScgraphError, HTTPException) as error:
         # Headers are gone: aborting the connection is the only honest signal left.
         logger.warning("aborted a streamed SPARQL result: %s", error)
-        raise
+        raise StreamAborted(str(error)) from error
     finally:
         run.release()
 
