@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     """Builds live in data_dir/builds/<id>; data_dir/current points at the one being served."""
     store: Path | None = None
     """A built store to serve; defaults to data_dir/current."""
+    reload_check_s: float = 1.0
+    """How often each server process checks whether `current` points at a new build, in seconds;
+    it then switches to it between requests. 0 turns the check off."""
     host: str = "127.0.0.1"
     """Address `scgraph serve` binds to."""
     port: int = 8000

@@ -136,7 +136,7 @@ def _dereference(request: Request, served: ServedBuild, iri: str, doc_path: str)
 
 def _find(request: Request, served: ServedBuild, text: str, limit: int) -> list[Resource]:
     """Entities named like `text`: the app's search index (typo-tolerant) if it has one."""
-    index = getattr(request.app.state, "search", None)
+    index = served.search
     if isinstance(index, SearchIndex):
         lang = page_lang(request)
         return [

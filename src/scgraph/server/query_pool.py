@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ START_TIMEOUT_S = 60.0
 @dataclass(eq=False)
 class _Worker:
     process: asyncio.subprocess.Process
+    store_dir: Path
 
     async def read_frame(self) -> tuple[bytes, bytes]:
         assert self.process.stdout is not None
@@ -44,7 +46,7 @@ async def _spawn(store_dir: Path) -> _Worker:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
-    worker = _Worker(process)
+    worker = _Worker(process, store_dir)
     try:
         tag, payload = await asyncio.wait_for(worker.read_frame(), START_TIMEOUT_S)
     except (TimeoutError, asyncio.IncompleteReadError) as error:
@@ -95,10 +97,12 @@ class QueryRun:
             return
         self.released = True
         self.pool.busy.discard(self.worker)
-        if self.finished:
-            self.pool.idle.put_nowait(self.worker)
-        else:
+        if not self.finished:
             self.pool.replace(self.worker)
+        elif self.worker.store_dir != self.pool.store_dir:
+            self.pool.retire(self.worker)  # its build was replaced while it ran this job
+        else:
+            self.pool.idle.put_nowait(self.worker)
 
 
 class QueryPool:
@@ -150,8 +154,17 @@ class QueryPool:
             ) from error
         self.busy.add(worker)
         run = QueryRun(self, worker, loop.time() + self.timeout_s)
-        assert worker.process.stdin is not None
-        worker.process.stdin.write(json.dumps(job).encode() + b"\n")
+        stdin = worker.process.stdin
+        assert stdin is not None
+        # A worker that died while idle (killed, crashed) is noticed here: its pipe is closed.
+        if worker.process.returncode is not None or stdin.is_closing():
+            run.release()
+            raise StoreError("the query worker stopped unexpectedly")
+        try:
+            stdin.write(json.dumps(job).encode() + b"\n")
+        except (BrokenPipeError, ConnectionResetError) as error:
+            run.release()
+            raise StoreError("the query worker stopped unexpectedly") from error
         return run
 
     def pids(self) -> list[int]:
@@ -162,21 +175,53 @@ class QueryPool:
         """Process ids of the workers running a job now."""
         return sorted(worker.process.pid for worker in list(self.busy))
 
+    async def retarget(self, store_dir: Path) -> None:
+        """Serve the store at `store_dir` from now on (a new build): fresh workers on it take the
+        place of the idle ones; busy ones finish their job, then stop.
+
+        StoreError if the new workers cannot start; the pool then stays on its old store.
+        """
+        async with self._starting:
+            if not self._started:
+                self.store_dir = store_dir
+                return
+            fresh = await asyncio.gather(*(_spawn(store_dir) for _ in range(self.size)))
+            # Nothing below awaits: a request takes either an old worker or a new one.
+            self.store_dir = store_dir
+            while not self.idle.empty():
+                self.retire(self.idle.get_nowait())
+            for worker in fresh:
+                self.workers.add(worker)
+                self.idle.put_nowait(worker)
+
+    def retire(self, worker: _Worker) -> None:
+        """Stop `worker` without replacing it (it serves a build that is no longer current)."""
+        self.workers.discard(worker)
+        self._in_background(_kill(worker))
+
     def replace(self, worker: _Worker) -> None:
         """Kill `worker` now and start a fresh one in the background."""
         if worker.process.returncode is None:
             worker.process.kill()
-        task = asyncio.get_running_loop().create_task(self._replace(worker))
+        self._in_background(self._replace(worker))
+
+    def _in_background(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _replace(self, worker: _Worker) -> None:
         await _kill(worker)
         self.workers.discard(worker)
+        if worker.store_dir != self.store_dir:
+            return  # retarget has already started the workers of the new build
         try:
             fresh = await _spawn(self.store_dir)
         except StoreError:
             logger.exception("could not replace a query worker; the pool is smaller now")
+            return
+        if fresh.store_dir != self.store_dir:  # retargeted while this one started
+            await _kill(fresh)
             return
         self.workers.add(fresh)
         self.idle.put_nowait(fresh)
