@@ -280,6 +280,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         proxy_headers=False,
+        # uvicorn's h11 with time limits on slow clients (request_read_timeout_s and friends).
+        http="scgraph.server.slow_clients:GuardedH11Protocol",
     )
 
 

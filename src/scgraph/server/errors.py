@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from jinja2 import Environment
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from scgraph.negotiation import negotiate
 
@@ -104,6 +105,13 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
         )
         return error_response(request, 422, details or "invalid request")
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, error: ClientDisconnect) -> Response:
+        # The client went away (or was cut off as too slow) while sending its body: no one is
+        # left to answer, and it is not our fault, so no traceback.
+        logger.info("client disconnected during request %s", request_id(request))
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
