@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import os
 import re
@@ -264,3 +265,66 @@ def test_a_rebuild_under_load_on_uvicorn(
     pages = {(a.build, a.label) for a in answers if a.kind == "page"}
     assert pages == {(old_build, OLD), (new_build, "Da Nang Renewed")}
     assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
+
+
+def _worker_children(store_dir: Path) -> set[int]:
+    """Live (not zombie) query worker processes of this test process on `store_dir`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        state, parent = stat[0], int(stat[1])
+        if parent == os.getpid() and state != "Z" and str(store_dir).encode() in command:
+            found.add(int(entry.name))
+    return found
+
+
+def test_a_retarget_cancelled_while_starting_leaves_no_stray_worker(
+    mini_project: Settings,
+) -> None:
+    import asyncio
+    import contextlib
+
+    build = (mini_project.data_dir / CURRENT_LINK).resolve()
+
+    async def scenario() -> tuple[list[int], set[int]]:
+        pool = QueryPool(build, 2, 10.0)
+        await pool.start()
+        retargeting = asyncio.create_task(pool.retarget(build))
+        await asyncio.sleep(0.05)  # the new workers are starting (an interpreter takes longer)
+        retargeting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retargeting
+        deadline = time.monotonic() + 30
+        while _worker_children(build) != set(pool.pids()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        try:
+            return pool.pids(), _worker_children(build)
+        finally:
+            await pool.close()
+
+    kept, alive = asyncio.run(scenario())
+    assert len(kept) == 2 and alive == set(kept)
+
+
+def test_a_worker_whose_server_is_gone_exits_quietly(mini_project: Settings) -> None:
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "scgraph.sparql_worker", str(mini_project.data_dir / "current")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert worker.stdin is not None and worker.stdout is not None
+    worker.stdout.close()  # the server's end of the frame stream
+    job = {"query": "ASK {}", "solutions_format": "json", "max_bytes": 1000}
+    worker.stdin.write(json.dumps(job).encode() + b"\n")
+    worker.stdin.close()
+    assert worker.wait(timeout=60) == 0
+    assert worker.stderr is not None
+    with worker.stderr:
+        assert worker.stderr.read() == b""  # no traceback

@@ -52,10 +52,29 @@ async def _spawn(store_dir: Path) -> _Worker:
     except (TimeoutError, asyncio.IncompleteReadError) as error:
         await _kill(worker)
         raise StoreError(f"a query worker did not start on {store_dir}") from error
+    except asyncio.CancelledError:
+        # Left running, it would outlive the server and fail writing to a closed pipe.
+        process.kill()
+        raise
     if tag != READY:
         await _kill(worker)
         raise StoreError(f"a query worker could not open the store: {payload.decode()}")
     return worker
+
+
+async def _spawn_all(store_dir: Path, count: int) -> list[_Worker]:
+    """`count` workers on `store_dir`, or none: if one fails or the wait is cancelled, those
+    already started are killed."""
+    starting = [asyncio.ensure_future(_spawn(store_dir)) for _ in range(count)]
+    try:
+        return list(await asyncio.gather(*starting))
+    except BaseException:
+        for task in starting:
+            task.cancel()
+        for outcome in await asyncio.gather(*starting, return_exceptions=True):
+            if isinstance(outcome, _Worker):
+                outcome.process.kill()
+        raise
 
 
 async def _kill(worker: _Worker) -> None:
@@ -127,7 +146,7 @@ class QueryPool:
         async with self._starting:
             if self._started:
                 return
-            workers = await asyncio.gather(*(_spawn(self.store_dir) for _ in range(self.size)))
+            workers = await _spawn_all(self.store_dir, self.size)
             for worker in workers:
                 self.workers.add(worker)
                 self.idle.put_nowait(worker)
@@ -185,7 +204,7 @@ class QueryPool:
             if not self._started:
                 self.store_dir = store_dir
                 return
-            fresh = await asyncio.gather(*(_spawn(store_dir) for _ in range(self.size)))
+            fresh = await _spawn_all(store_dir, self.size)
             # Nothing below awaits: a request takes either an old worker or a new one.
             self.store_dir = store_dir
             while not self.idle.empty():
