@@ -277,8 +277,11 @@ def _sample_as_load_goes(
 
 
 def _entities(base: str, base_iri: str) -> list[Entity]:
+    # Not the build's own resource (id/build/<build id>): a rebuild replaces it, so after the
+    # switch it is rightly 404.
     query = f"""SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
-      ?s <{RDFS_LABEL}> ?l FILTER(STRSTARTS(STR(?s), "{base_iri}id/"))
+      ?s <{RDFS_LABEL}> ?l
+      FILTER(STRSTARTS(STR(?s), "{base_iri}id/") && !STRSTARTS(STR(?s), "{base_iri}id/build/"))
     }} GROUP BY ?s ORDER BY ?s LIMIT 300"""
     answer = httpx.get(
         base + "/sparql", params={"query": query}, headers={"Accept": JSON_RESULTS}, timeout=30
