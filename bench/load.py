@@ -5,17 +5,22 @@ query timeout. A baseline phase sends only cheap requests; the main phase (10,00
 mixes SPARQL lookups and small joins, entity pages, /id/ IRIs dereferenced as Turtle, JSON API
 search and entity requests, and about 1 in 200 unbounded cartesian products that the server must
 kill at its timeout (503). Both phases share one wall-clock limit, so the run stops by itself.
+During the main phase the data is rebuilt (`scgraph build`, 2 times by default, the first after
+5% of its requests): each server process must switch to the new build without an unexpected
+answer.
 
 Printed: throughput, per kind the count, statuses and p50/p95/p99 latency, every unexpected
 answer (there should be none), the p99 of cheap requests that overlapped an expensive one against
-the baseline p99 from this same run, and the peak RSS (VmHWM, sampled every 0.5 s from /proc) of
-every process of the server: the uvicorn master, its workers and their SPARQL worker processes.
+the baseline p99 from this same run, the peak RSS (VmHWM, sampled every 0.5 s from /proc) of
+every process of the server: the uvicorn master, its workers and their SPARQL worker processes,
+and for each rebuild how long the switch took and how the requests around it were answered.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
@@ -26,6 +31,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +52,11 @@ EXPENSIVE_EVERY = 200
 QUERY_TIMEOUT_S = 2.0
 SAMPLE_EVERY_S = 0.5
 SEED = 6
+REBUILDS = 2
+REBUILD_FROM = 0.05  # share of the main phase's requests sent before the first rebuild starts
+HEALTH_EVERY_S = 0.1
+RSS_EVERY = 2_500  # main-phase requests between two samples of the uvicorn workers' VmRSS
+SWITCH_LIMIT_S = 10.0  # a server process not serving a new build this long after it is missed
 JSON_RESULTS = "application/sparql-results+json"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 # Three copies of every triple joined with nothing in common: far more rows than 2 s can count.
@@ -76,6 +87,7 @@ class Outcome:
     overlapped: bool  # an expensive query was in flight at some point during this request
     error: str | None
     path: str | None = None  # of a request that got no HTTP answer, to look up in the server log
+    ended: float = 0.0  # time.monotonic() when the answer was complete
 
 
 @dataclass
@@ -250,12 +262,26 @@ def _sampling(root: int) -> Iterator[_Peaks]:
         thread.join()
 
 
+def _sample_as_load_goes(
+    root: int, peaks: _Peaks, outcomes: list[Outcome], stop: threading.Event
+) -> None:
+    """VmRSS of the long-lived processes every RSS_EVERY answers: does it level off?"""
+    mark = RSS_EVERY
+    while not stop.wait(0.2):
+        if len(outcomes) >= mark:
+            _sample(root, peaks, f"after {mark} main-phase requests")
+            mark += RSS_EVERY
+
+
 # ---- the requests -----------------------------------------------------------------------------
 
 
 def _entities(base: str, base_iri: str) -> list[Entity]:
+    # Not the build's own resource (id/build/<build id>): a rebuild replaces it, so after the
+    # switch it is rightly 404.
     query = f"""SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
-      ?s <{RDFS_LABEL}> ?l FILTER(STRSTARTS(STR(?s), "{base_iri}id/"))
+      ?s <{RDFS_LABEL}> ?l
+      FILTER(STRSTARTS(STR(?s), "{base_iri}id/") && !STRSTARTS(STR(?s), "{base_iri}id/build/"))
     }} GROUP BY ?s ORDER BY ?s LIMIT 300"""
     answer = httpx.get(
         base + "/sparql", params={"query": query}, headers={"Accept": JSON_RESULTS}, timeout=30
@@ -335,15 +361,21 @@ async def _one(
             expensive.in_flight -= 1
     seconds = time.perf_counter() - start
     overlapped = in_flight_before > 0 or expensive.started > started_before
-    return Outcome(kind, status, seconds, overlapped, error, failed_path)
+    return Outcome(kind, status, seconds, overlapped, error, failed_path, time.monotonic())
 
 
 async def _phase(
-    base: str, kinds: list[str], entities: list[Entity], deadline: float, rng: random.Random
+    base: str,
+    kinds: list[str],
+    entities: list[Entity],
+    deadline: float,
+    rng: random.Random,
+    outcomes: list[Outcome] | None = None,
 ) -> tuple[list[Outcome], float]:
-    """Send `kinds` at CONCURRENCY; stop early at `deadline`. Outcomes and seconds taken."""
+    """Send `kinds` at CONCURRENCY; stop early at `deadline`. Outcomes (appended to `outcomes`
+    as they come, for whoever watches the progress) and seconds taken."""
     jobs = iter([(kind, rng.choice(entities)) for kind in kinds])
-    outcomes: list[Outcome] = []
+    outcomes = [] if outcomes is None else outcomes
     expensive = _Expensive()
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     timeout = httpx.Timeout(30.0)
@@ -360,6 +392,71 @@ async def _phase(
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         return outcomes, time.perf_counter() - start
+
+
+# ---- rebuilds while serving ------------------------------------------------------------------
+
+
+@dataclass
+class Rebuild:
+    started: float
+    built: float = 0.0  # `scgraph build` returned: `current` names the new build
+    build_id: str = ""
+    error: str | None = None
+
+
+@dataclass
+class _Served:
+    """Build ids /health named, each with when it was first and last seen."""
+
+    first: dict[str, float] = field(default_factory=dict)
+    last: dict[str, float] = field(default_factory=dict)
+    failures: int = 0
+
+
+def _watch_health(base: str, served: _Served, stop: threading.Event) -> None:
+    # Its own connection each time: uvicorn hands connections to its workers in turn, so
+    # successive requests see each worker.
+    while not stop.is_set():
+        try:
+            build = httpx.get(base + "/health", timeout=5).json()["build"]
+        except (httpx.HTTPError, ValueError, KeyError):
+            served.failures += 1
+        else:
+            now = time.monotonic()
+            served.first.setdefault(build, now)
+            served.last[build] = now
+        stop.wait(HEALTH_EVERY_S)
+
+
+def _rebuild_during(
+    settings: Settings, outcomes: list[Outcome], start_at: int, count: int, stop: threading.Event
+) -> list[Rebuild]:
+    """Once `start_at` answers are in, run `scgraph build` `count` times, one after the other."""
+    env = {
+        **os.environ,
+        "SCGRAPH_DATA_DIR": str(settings.data_dir),
+        "SCGRAPH_MAPPINGS_DIR": str(settings.mappings_dir),
+        "SCGRAPH_ONTOLOGY_DIR": str(settings.ontology_dir),
+    }
+    while len(outcomes) < start_at and not stop.is_set():
+        stop.wait(0.05)
+    rebuilds = []
+    for _ in range(count):
+        if stop.is_set():
+            break
+        rebuild = Rebuild(time.monotonic())
+        done = subprocess.run(
+            [sys.executable, "-m", "scgraph.cli", "build"], env=env, capture_output=True
+        )
+        rebuild.built = time.monotonic()
+        if done.returncode != 0:
+            rebuild.error = done.stderr.decode(errors="replace")[-500:]
+        else:
+            summary = (settings.data_dir / "current" / "build.json").read_text(encoding="utf-8")
+            rebuild.build_id = json.loads(summary)["build_id"]
+        rebuilds.append(rebuild)
+    return rebuilds
 
 
 # ---- the report -------------------------------------------------------------------------------
@@ -453,15 +550,65 @@ def _print_log(log_path: Path, outcomes: list[Outcome]) -> None:
     marked = Counter(
         line.strip()[:160]
         for line in lines
-        if any(word in line for word in ("WARNING", "ERROR", "Traceback", "Error:"))
+        if any(
+            word in line for word in ("WARNING", "ERROR", "Traceback", "Error:", "Child process")
+        )
     )
     print(f"-- server log: {len(lines)} lines, {sum(marked.values())} warnings/errors")
     for line, count in marked.most_common(10):
         print(f"   {count:>5} × {line}")
+    for block in _tracebacks(lines)[:3]:
+        print("   " + "\n   ".join(block))
+
+
+def _tracebacks(lines: list[str]) -> list[list[str]]:
+    """Each traceback in the log with the line before it (what was logged) and its last line."""
+    blocks = []
+    for index, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = index + 1
+            while end < len(lines) and lines[end].startswith(" "):
+                end += 1
+            blocks.append(lines[max(index - 1, 0) : end + 1])
+    return blocks
+
+
+def _print_rebuilds(rebuilds: list[Rebuild], served: _Served, main: list[Outcome]) -> int:
+    """How each rebuild went; the number of rebuilds the server did not switch to."""
+    print(f"-- rebuilds during the main phase: {len(rebuilds)}")
+    print(f"   /health polled every {HEALTH_EVERY_S} s; failed polls: {served.failures}")
+    missed = 0
+    for number, rebuild in enumerate(rebuilds, 1):
+        if rebuild.error is not None:
+            print(f"   {number}: build failed: {rebuild.error}")
+            missed += 1
+            continue
+        took = rebuild.built - rebuild.started
+        seen = served.first.get(rebuild.build_id)
+        if seen is None or seen - rebuild.built > SWITCH_LIMIT_S:
+            print(f"   {number}: {rebuild.build_id} built in {took:.1f} s, not served in time")
+            missed += 1
+            continue
+        # Every process has switched once /health last named a build older than this one.
+        older = [served.last[b] for b, first in served.first.items() if first < seen]
+        gone = max(older, default=seen)
+        window = [o for o in main if rebuild.built <= o.ended <= max(gone, seen) + 1.0]
+        bad = sum(o.error is not None for o in window)
+        print(
+            f"   {number}: {rebuild.build_id} built in {took:.1f} s; first served "
+            f"{seen - rebuild.built:.2f} s after `current` moved, older build last seen "
+            f"{gone - rebuild.built:.2f} s after; {len(window)} requests answered from the move "
+            f"to 1 s after the switch, {bad} unexpected"
+        )
+    return missed
 
 
 def run(
-    requests: int, baseline_requests: int, max_seconds: float, query_workers: int | None = None
+    requests: int,
+    baseline_requests: int,
+    max_seconds: float,
+    query_workers: int | None = None,
+    rebuilds: int = REBUILDS,
 ) -> int:
     """Run both phases; the number of unexpected answers."""
     rng = random.Random(SEED)
@@ -481,18 +628,40 @@ def run(
                     _phase(base, _plan(baseline_requests, False, rng), entities, deadline, rng)
                 )
                 _sample(process.pid, peaks, "after baseline")
-                main, main_s = asyncio.run(
-                    _phase(base, _plan(requests, True, rng), entities, deadline, rng)
-                )
+                main: list[Outcome] = []
+                served, stop, load_over = _Served(), threading.Event(), threading.Event()
+                with ThreadPoolExecutor(3) as threads:
+                    watching = threads.submit(_watch_health, base, served, stop)
+                    threads.submit(_sample_as_load_goes, process.pid, peaks, main, stop)
+                    building = threads.submit(
+                        _rebuild_during,
+                        settings,
+                        main,
+                        int(requests * REBUILD_FROM),
+                        rebuilds,
+                        load_over,
+                    )
+                    try:
+                        _, main_s = asyncio.run(
+                            _phase(base, _plan(requests, True, rng), entities, deadline, rng, main)
+                        )
+                    finally:
+                        load_over.set()
+                    done_rebuilds = building.result()
+                    # A build that finished as the load ended still has to be switched to.
+                    time.sleep(SWITCH_LIMIT_S)
+                    stop.set()
+                    watching.result()
                 _sample(process.pid, peaks, "after main phase")
             _print_phase("baseline (cheap only)", baseline, baseline_s, baseline_requests)
             _print_phase("main (with expensive)", main, main_s, requests)
             _print_blocking(baseline, main)
+            missed = _print_rebuilds(done_rebuilds, served, main)
             _print_memory(peaks)
             alive = process.poll() is None
             print(f"server still running at the end: {alive}")
         _print_log(Path(tmp) / "server.log", baseline + main)
-    return sum(o.error is not None for o in baseline + main) + (0 if alive else 1)
+    return sum(o.error is not None for o in baseline + main) + (0 if alive else 1) + missed
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -503,8 +672,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--query-workers", type=int, default=None, help="SPARQL workers per uvicorn worker"
     )
+    parser.add_argument(
+        "--rebuilds", type=int, default=REBUILDS, help="`scgraph build` runs in the main phase"
+    )
     args = parser.parse_args(argv if argv is not None else [])
-    failures = run(args.requests, args.baseline, args.max_seconds, args.query_workers)
+    failures = run(
+        args.requests, args.baseline, args.max_seconds, args.query_workers, args.rebuilds
+    )
     print(f"unexpected answers in all: {failures}")
 
 

@@ -321,9 +321,10 @@ def serve(
         port=port or settings.port,
         workers=workers,
         proxy_headers=False,
+        # uvicorn's h11 with time limits on slow clients (request_read_timeout_s and friends).
         # Not httptools, even when installed: it answers a bare 400, without a request id or our
         # error shape, to a control character in a header value (tests/server/test_hostile_input).
-        http="h11",
+        http="scgraph.server.slow_clients:GuardedH11Protocol",
     )
 
 

@@ -7,6 +7,7 @@ and the search index is built from the remote store at start-up (search.load_ind
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from scgraph.graph_store import GraphStore
@@ -17,9 +18,11 @@ from scgraph.store import open_store, read_summary, resolve_build
 REMOTE_BUILD_ID = "remote"
 
 
-def open_served_store(settings: Settings) -> tuple[GraphStore, dict[str, Any]]:
-    """The store `settings` name, read-only, with the summary of its build."""
-    build = resolve_build(settings.current_build)
+def open_served_store(
+    settings: Settings, build: Path | None = None
+) -> tuple[GraphStore, dict[str, Any]]:
+    """The store `settings` name, read-only, with the summary of its build (default: current)."""
+    build = build or resolve_build(settings.current_build)
     url = settings.store_url
     if url is None:
         summary = read_summary(build)  # first: a directory without a build is StoreNotFound

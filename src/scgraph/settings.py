@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     """Graph Store Protocol endpoint of a URL store, used by `scgraph build --store URL`;
     derived when unset: .../query → .../store (Oxigraph), .../sparql → .../sparql-graph-crud
     (Virtuoso)."""
+    reload_check_s: float = 1.0
+    """How often each server process checks whether `current` points at a new build, in seconds;
+    it then switches to it between requests. 0 turns the check off."""
     host: str = "127.0.0.1"
     """Address `scgraph serve` binds to."""
     port: int = 8000
@@ -47,6 +50,12 @@ class Settings(BaseSettings):
     starts when a worker takes it."""
     query_workers: int = 2
     """Worker processes evaluating SPARQL queries, per server process (queries beyond wait)."""
+    request_read_timeout_s: float = 10.0
+    """Longest a client may take to send a whole request (headers and body), counted from the
+    connection opening or the request's first byte; slower clients get 408 and are disconnected."""
+    response_write_timeout_s: float = 30.0
+    """Longest a client may leave a response unread (the server's send buffer full) before it is
+    disconnected."""
     max_query_bytes: int = 100_000
     """Largest SPARQL query text accepted, in UTF-8 bytes; larger ones get 413."""
     max_body_bytes: int = 1_000_000

@@ -149,10 +149,15 @@ def main(store_dir: str) -> None:
     except StoreError as error:
         _error(out, "store", str(error))
         return
-    write_frame(out, READY)
-    out.flush()
-    for line in sys.stdin.buffer:
-        run_job(store, json.loads(line), out)
+    try:
+        write_frame(out, READY)
+        out.flush()
+        for line in sys.stdin.buffer:
+            run_job(store, json.loads(line), out)
+    except BrokenPipeError:
+        # The server is gone (its pipe closed): nothing to answer. Point the frame stream at
+        # /dev/null so that the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
 
 
 if __name__ == "__main__":

@@ -42,9 +42,10 @@ Lang = Annotated[
 ]
 
 
-def search_index(request: Request) -> SearchIndex:
-    index: SearchIndex = request.app.state.search
-    return index
+def search_index(served: ServedDep) -> SearchIndex:
+    # The request's own build (one per request, however often it is asked for).
+    assert served.search is not None
+    return served.search
 
 
 def _link_next(request: Request, response: Response, offset: int, limit: int) -> None:
@@ -89,7 +90,7 @@ def search(
     offset: Offset = 0,
 ) -> SearchResultsModel:
     """Labels, alt labels and acronyms, ignoring case, diacritics, spaces and small typos."""
-    index = search_index(request)
+    index = search_index(served)
     hits = index.search(q, type=type, limit=limit + 1, lang=lang, offset=offset)
     if len(hits) > limit:
         _link_next(request, response, offset, limit)

@@ -14,18 +14,16 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from scgraph import __version__
-from scgraph.search import load_index
-from scgraph.served_store import close_served_store, open_served_store
-from scgraph.server import api, ontology_page, pages, query_page, reconcile, sparql, void
+from scgraph.served_store import close_served_store
+from scgraph.server import api, ontology_page, pages, query_page, reconcile, reload, sparql, void
 from scgraph.server.aborted_streams import AbortedStreams
 from scgraph.server.body_limit import BodyLimit
-from scgraph.server.deps import ServedBuild
 from scgraph.server.errors import REQUEST_ID_HEADER, install_error_handlers
 from scgraph.server.etags import CodingAwareETags
+from scgraph.server.reload import build_directory, open_served
 from scgraph.server.request_ids import RequestIds
 from scgraph.server.response_cache import CachedResponses, ResponseCache
 from scgraph.settings import Settings, get_settings
-from scgraph.store import resolve_build
 
 EXPOSED_HEADERS = ["Link", "ETag", "Location", "Content-Location", "Vary", REQUEST_ID_HEADER]
 
@@ -38,15 +36,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The application serving the build that `settings` points at.
 
     The store is opened read-only when the application starts, so several worker processes can
-    serve the same build.
+    serve the same build; each follows `current` to newer builds (server/reload.py).
     """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        build = resolve_build(settings.current_build)
-        app.state.served = ServedBuild(settings, *open_served_store(settings))
-        app.state.search = load_index(build, app.state.served.store, settings.base_iri)
+        app.state.served = open_served(settings, build_directory(settings))
+        app.state.search = app.state.served.search
         yield
         close_served_store(app.state.served.store)
         app.state.served = None
@@ -88,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "build": request.app.state.served.build_id}
 
     app.include_router(sparql.router)
+    app.include_router(reload.router)  # after sparql: watches while the query pool is up
     app.include_router(query_page.router)
     app.include_router(api.router)
     app.include_router(reconcile.router)

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from scgraph.graph_store import GraphStore
 from scgraph.lookup.vocabulary import super_properties
+from scgraph.search import SearchIndex
 from scgraph.settings import Settings
 
 
-@dataclass
+@dataclass(eq=False)
 class ServedBuild:
-    """What one application serves: its settings, the read-only store and the build summary."""
+    """What one application serves: its settings, the read-only store and the build summary.
+
+    A request takes the ServedBuild of the moment once (`ServedDep`) and uses only that one, so a
+    switch to a newer build (server/reload.py) never mixes two builds inside one response.
+    """
 
     settings: Settings
     store: GraphStore
     summary: dict[str, Any]
+    directory: Path | None = None
+    """The build directory, `current` resolved: the reload watcher compares it with `current`."""
+    search: SearchIndex | None = None
+    memo: dict[str, Any] = field(default_factory=dict)
+    """Values derived from this build on first use (e.g. the reconciliation vocabulary)."""
 
     @property
     def build_id(self) -> str:

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from jinja2 import Environment
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from scgraph.errors import RemoteStoreError
 from scgraph.negotiation import negotiate
@@ -124,6 +125,13 @@ def install_error_handlers(app: FastAPI) -> None:
             _REMOTE_DETAIL.get(status, "the graph store failed"),
             {"Retry-After": "10"} if status in (503, 504) else None,
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, error: ClientDisconnect) -> Response:
+        # The client went away (or was cut off as too slow) while sending its body: no one is
+        # left to answer, and it is not our fault, so no traceback.
+        logger.info("client disconnected during request %s", request_id(request))
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:

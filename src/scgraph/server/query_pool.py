@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ START_TIMEOUT_S = 60.0
 @dataclass(eq=False)
 class _Worker:
     process: asyncio.subprocess.Process
+    store_dir: Path
 
     async def read_frame(self) -> tuple[bytes, bytes]:
         assert self.process.stdout is not None
@@ -46,16 +48,35 @@ async def _spawn(store_dir: Path) -> _Worker:
         # Room for a whole frame: the reader pauses the pipe at twice this limit.
         limit=2 * CHUNK_BYTES,
     )
-    worker = _Worker(process)
+    worker = _Worker(process, store_dir)
     try:
         tag, payload = await asyncio.wait_for(worker.read_frame(), START_TIMEOUT_S)
     except (TimeoutError, asyncio.IncompleteReadError) as error:
         await _kill(worker)
         raise StoreError(f"a query worker did not start on {store_dir}") from error
+    except asyncio.CancelledError:
+        # Left running, it would outlive the server and fail writing to a closed pipe.
+        process.kill()
+        raise
     if tag != READY:
         await _kill(worker)
         raise StoreError(f"a query worker could not open the store: {payload.decode()}")
     return worker
+
+
+async def _spawn_all(store_dir: Path, count: int) -> list[_Worker]:
+    """`count` workers on `store_dir`, or none: if one fails or the wait is cancelled, those
+    already started are killed."""
+    starting = [asyncio.ensure_future(_spawn(store_dir)) for _ in range(count)]
+    try:
+        return list(await asyncio.gather(*starting))
+    except BaseException:
+        for task in starting:
+            task.cancel()
+        for outcome in await asyncio.gather(*starting, return_exceptions=True):
+            if isinstance(outcome, _Worker):
+                outcome.process.kill()
+        raise
 
 
 async def _kill(worker: _Worker) -> None:
@@ -97,10 +118,12 @@ class QueryRun:
             return
         self.released = True
         self.pool.busy.discard(self.worker)
-        if self.finished:
-            self.pool.idle.put_nowait(self.worker)
-        else:
+        if not self.finished:
             self.pool.replace(self.worker)
+        elif self.worker.store_dir != self.pool.store_dir:
+            self.pool.retire(self.worker)  # its build was replaced while it ran this job
+        else:
+            self.pool.idle.put_nowait(self.worker)
 
 
 class QueryPool:
@@ -125,7 +148,7 @@ class QueryPool:
         async with self._starting:
             if self._started:
                 return
-            workers = await asyncio.gather(*(_spawn(self.store_dir) for _ in range(self.size)))
+            workers = await _spawn_all(self.store_dir, self.size)
             for worker in workers:
                 self.workers.add(worker)
                 self.idle.put_nowait(worker)
@@ -152,8 +175,17 @@ class QueryPool:
             ) from error
         self.busy.add(worker)
         run = QueryRun(self, worker, loop.time() + self.timeout_s)
-        assert worker.process.stdin is not None
-        worker.process.stdin.write(json.dumps(job).encode() + b"\n")
+        stdin = worker.process.stdin
+        assert stdin is not None
+        # A worker that died while idle (killed, crashed) is noticed here: its pipe is closed.
+        if worker.process.returncode is not None or stdin.is_closing():
+            run.release()
+            raise StoreError("the query worker stopped unexpectedly")
+        try:
+            stdin.write(json.dumps(job).encode() + b"\n")
+        except (BrokenPipeError, ConnectionResetError) as error:
+            run.release()
+            raise StoreError("the query worker stopped unexpectedly") from error
         return run
 
     def pids(self) -> list[int]:
@@ -164,21 +196,53 @@ class QueryPool:
         """Process ids of the workers running a job now."""
         return sorted(worker.process.pid for worker in list(self.busy))
 
+    async def retarget(self, store_dir: Path) -> None:
+        """Serve the store at `store_dir` from now on (a new build): fresh workers on it take the
+        place of the idle ones; busy ones finish their job, then stop.
+
+        StoreError if the new workers cannot start; the pool then stays on its old store.
+        """
+        async with self._starting:
+            if not self._started:
+                self.store_dir = store_dir
+                return
+            fresh = await _spawn_all(store_dir, self.size)
+            # Nothing below awaits: a request takes either an old worker or a new one.
+            self.store_dir = store_dir
+            while not self.idle.empty():
+                self.retire(self.idle.get_nowait())
+            for worker in fresh:
+                self.workers.add(worker)
+                self.idle.put_nowait(worker)
+
+    def retire(self, worker: _Worker) -> None:
+        """Stop `worker` without replacing it (it serves a build that is no longer current)."""
+        self.workers.discard(worker)
+        self._in_background(_kill(worker))
+
     def replace(self, worker: _Worker) -> None:
         """Kill `worker` now and start a fresh one in the background."""
         if worker.process.returncode is None:
             worker.process.kill()
-        task = asyncio.get_running_loop().create_task(self._replace(worker))
+        self._in_background(self._replace(worker))
+
+    def _in_background(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _replace(self, worker: _Worker) -> None:
         await _kill(worker)
         self.workers.discard(worker)
+        if worker.store_dir != self.store_dir:
+            return  # retarget has already started the workers of the new build
         try:
             fresh = await _spawn(self.store_dir)
         except StoreError:
             logger.exception("could not replace a query worker; the pool is smaller now")
+            return
+        if fresh.store_dir != self.store_dir:  # retargeted while this one started
+            await _kill(fresh)
             return
         self.workers.add(fresh)
         self.idle.put_nowait(fresh)

@@ -41,10 +41,10 @@ _PREVIEW_SIZE = (400, 140)
 
 def _vocabulary(request: Request, served: ServedBuild) -> Vocabulary:
     with _LOCK:
-        cached = getattr(request.app.state, "vocabulary", None)
+        cached = served.memo.get("vocabulary")
         if not isinstance(cached, Vocabulary):
             cached = Vocabulary.read(served.store)
-            request.app.state.vocabulary = cached
+            served.memo["vocabulary"] = cached
         return cached
 
 
@@ -98,7 +98,8 @@ def _json_parameter(name: str, raw: str) -> Any:
 
 
 def _answer(request: Request, served: ServedBuild, params: dict[str, str]) -> dict[str, Any]:
-    index: SearchIndex = request.app.state.search
+    assert served.search is not None
+    index: SearchIndex = served.search
     base = _base(served)
     if "queries" in params:
         batch = _json_parameter("queries", params["queries"])
@@ -177,7 +178,8 @@ def suggest_entity(
     cursor: Annotated[int, Query(ge=0)] = 0,
     lang: str = "vi",
 ) -> dict[str, Any]:
-    index: SearchIndex = request.app.state.search
+    assert served.search is not None
+    index: SearchIndex = served.search
     vocabulary = _vocabulary(request, served)
     hits = index.search(prefix, type=term_iri(type) if type else None, limit=10, offset=cursor)
     return {

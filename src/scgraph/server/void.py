@@ -160,7 +160,9 @@ def dump(name: str, request: Request, served: ServedDep) -> Response:
     """A dump file of the served build, with the SHA-256 from SHA256SUMS as its ETag."""
     if name not in DUMP_TYPES:
         return error_response(request, 404, f"no dump named {name!r}; see /dumps/SHA256SUMS")
-    path = resolve_build(served.settings.current_build) / DUMPS_DIR / name
+    # The request's build, not `current`: the dump must match the ETag from the same summary.
+    build = served.directory or resolve_build(served.settings.current_build)
+    path = build / DUMPS_DIR / name
     if not path.is_file():
         return error_response(request, 404, f"the served build has no {name}")
     digest = (

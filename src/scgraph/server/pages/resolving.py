@@ -12,7 +12,7 @@ from scgraph.server.linked_data import Target, page_lang, target_of
 
 def find(request: Request, served: ServedBuild, text: str, limit: int) -> list[Resource]:
     """Entities named like `text`: the app's search index (typo-tolerant) if it has one."""
-    index = getattr(request.app.state, "search", None)
+    index = served.search
     if isinstance(index, SearchIndex):
         lang = page_lang(request)
         return [
