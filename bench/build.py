@@ -27,9 +27,8 @@ DEFAULT_SIZES = (30, 100)  # larger sizes with --sizes: 300 articles already nee
 SHORT = {
     "check mappings": "check",
     "build quads": "quads",
-    "rdflib graph": "rdflib",
-    "SHACL": "shacl",
     "write store": "store",
+    "SHACL": "shacl",
     "dumps": "dumps",
     "search index": "index",
 }

@@ -27,10 +27,12 @@ from scgraph.mapping.checks import check_project
 from scgraph.ontology import RDF_TYPE, load_ontology
 from scgraph.search import INDEX_FILE, build_index_file
 from scgraph.settings import Settings
-from scgraph.shapes import check_shapes, load_shapes, merged_graph
+from scgraph.shapes import find_violations, load_shapes
 from scgraph.store import (
     BUILDS_DIR,
     DUMPS_DIR,
+    merged_store,
+    open_store,
     publish_build,
     read_summary,
     resolve_build,
@@ -55,6 +57,27 @@ class BuildResult:
 
 def validate_project(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
     """Every check of a build, writing nothing; raises `BuildFailed` with all problems."""
+    output = make_quads(settings, progress)
+    check_built_shapes(settings, merged_store(output.quads), output, progress)
+    return output
+
+
+def check_built_shapes(
+    settings: Settings, store: ox.Store, output: BuildOutput, progress: Progress = _quiet
+) -> None:
+    """SHACL over a store holding the build's merge in its default graph; raises `BuildFailed`."""
+    clock = time.perf_counter()
+    shapes_path = settings.ontology_dir / "shapes.ttl"
+    problems: list[MappingError] = list(
+        find_violations(store, load_shapes(shapes_path), output.origins, shapes_path)
+    )
+    progress(f"SHACL: {len(problems)} violation(s) ({time.perf_counter() - clock:.1f} s)")
+    if problems:
+        raise BuildFailed(problems)
+
+
+def make_quads(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
+    """Check the mappings and turn them into quads; raises `BuildFailed` with all problems."""
     started = build_started_at()
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
@@ -65,21 +88,12 @@ def validate_project(settings: Settings, progress: Progress = _quiet) -> BuildOu
     project_root = settings.mappings_dir.resolve().parent
     output = build_quads(project, ontology, IriMinter(settings.base_iri), started, project_root)
     progress(f"generated {len(output.quads)} quads ({time.perf_counter() - clock:.1f} s)")
-    shapes_path = settings.ontology_dir / "shapes.ttl"
-    problems: list[MappingError] = list(
-        check_shapes(
-            merged_graph(output.quads), load_shapes(shapes_path), output.origins, shapes_path
-        )
-    )
-    progress(f"SHACL: {len(problems)} violation(s) ({time.perf_counter() - clock:.1f} s)")
-    if problems:
-        raise BuildFailed(problems)
     return output
 
 
 def run_build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
-    """Check, write a fresh store with dumps and summary, then switch `current` to it."""
-    output = validate_project(settings, progress)
+    """Check, write a fresh store, check its shapes, add dumps and summary, switch `current`."""
+    output = make_quads(settings, progress)
     builds = settings.data_dir / BUILDS_DIR
     builds.mkdir(parents=True, exist_ok=True)
     with _exclusive_build_lock(settings.data_dir):
@@ -108,6 +122,9 @@ def _write_and_publish(
     try:
         progress(f"writing the store into {staging}")
         write_store(store_path(staging), output.quads)
+        # The shapes run on the store just written (its default graph is the merge): a violation
+        # removes the staging directory below, so nothing is published.
+        check_built_shapes(settings, open_store(store_path(staging)), output, progress)
         checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
         build_index_file(store_path(staging), settings.base_iri, staging / INDEX_FILE)
         summary = summarize(output, settings.base_iri, checksums)

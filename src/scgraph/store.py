@@ -50,6 +50,13 @@ def write_store(directory: Path, quads: Iterable[ox.Quad]) -> None:
         raise StoreError(f"cannot write the store at {directory}: {error}") from error
 
 
+def merged_store(quads: Iterable[ox.Quad]) -> ox.Store:
+    """An in-memory store holding the merge of `quads` in its default graph (for validation)."""
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+    return store
+
+
 def _fill(directory: Path, quads: list[ox.Quad]) -> None:
     # pyoxigraph has no close(): the store is released when this function's reference goes.
     store = ox.Store(str(directory))
