@@ -63,13 +63,19 @@ def validate_project(settings: Settings, progress: Progress = _quiet) -> BuildOu
 
 
 def check_built_shapes(
-    settings: Settings, store: ox.Store, output: BuildOutput, progress: Progress = _quiet
+    settings: Settings,
+    store: ox.Store,
+    output: BuildOutput,
+    progress: Progress = _quiet,
+    store_dir: Path | None = None,
 ) -> None:
-    """SHACL over a store holding the build's merge in its default graph; raises `BuildFailed`."""
+    """SHACL over a store holding the build's merge in its default graph; raises `BuildFailed`.
+    `store_dir`, where that store is on disk, lets the queries run in parallel processes."""
     clock = time.perf_counter()
     shapes_path = settings.ontology_dir / "shapes.ttl"
+    shapes = load_shapes(shapes_path)
     problems: list[MappingError] = list(
-        find_violations(store, load_shapes(shapes_path), output.origins, shapes_path)
+        find_violations(store, shapes, output.origins, shapes_path, store_dir)
     )
     progress(f"SHACL: {len(problems)} violation(s) ({time.perf_counter() - clock:.1f} s)")
     if problems:
@@ -124,7 +130,8 @@ def _write_and_publish(
         write_store(store_path(staging), output.quads)
         # The shapes run on the store just written (its default graph is the merge): a violation
         # removes the staging directory below, so nothing is published.
-        check_built_shapes(settings, open_store(store_path(staging)), output, progress)
+        written = store_path(staging)
+        check_built_shapes(settings, open_store(written), output, progress, written)
         checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
         build_index_file(store_path(staging), settings.base_iri, staging / INDEX_FILE)
         summary = summarize(output, settings.base_iri, checksums)

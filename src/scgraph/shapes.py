@@ -20,6 +20,7 @@ from rdflib.namespace import SH
 from scgraph.errors import OntologyError, ShaclViolation
 from scgraph.mapping.checks import Location
 from scgraph.shape_queries import compile_shapes
+from scgraph.store import select_focus_and_value, select_in_processes
 
 _SUBCLASSES = """
 SELECT DISTINCT ?sub ?class WHERE { ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?class }
@@ -27,9 +28,17 @@ SELECT DISTINCT ?sub ?class WHERE { ?sub <http://www.w3.org/2000/01/rdf-schema#s
 
 
 def find_violations(
-    store: ox.Store, shapes: rdflib.Graph, origins: dict[str, Location], shapes_path: Path
+    store: ox.Store,
+    shapes: rdflib.Graph,
+    origins: dict[str, Location],
+    shapes_path: Path,
+    store_dir: Path | None = None,
 ) -> list[ShaclViolation]:
-    """Every SHACL violation in the store's default graph, found by SPARQL, in mapping order."""
+    """Every SHACL violation in the store's default graph, found by SPARQL, in mapping order.
+
+    With `store_dir` (where `store` lives on disk), the queries run in worker processes that open
+    it read-only: pyoxigraph holds the GIL while it evaluates a query, so threads would not help.
+    """
     subclasses: dict[str, list[str]] = {}
 
     def subclasses_of(cls: str) -> list[str]:
@@ -41,22 +50,18 @@ def find_violations(
             subclasses[cls] = [str(row["sub"].value) for row in solutions]
         return subclasses[cls]
 
+    shape_queries = compile_shapes(shapes, subclasses_of)
+    texts = [q.query for q in shape_queries]
+    if store_dir is None:
+        answers = select_focus_and_value(store, texts)
+    else:
+        answers = select_in_processes(store_dir, texts)
     problems = []
-    for shape_query in compile_shapes(shapes, subclasses_of):
-        solutions = store.query(shape_query.query)
-        assert isinstance(solutions, ox.QuerySolutions)
-        has_value = ox.Variable("value") in solutions.variables
-        for row in solutions:
-            value = row["value"] if has_value else None
+    for shape_query, rows in zip(shape_queries, answers, strict=True):
+        path = _short_iri(shape_query.path) if shape_query.path else None
+        for focus, value in rows:
             problems.append(
-                _violation(
-                    str(row["this"].value),
-                    _short_iri(shape_query.path) if shape_query.path else None,
-                    shape_query.message,
-                    None if value is None else str(value.value),
-                    origins,
-                    shapes_path,
-                )
+                _violation(focus, path, shape_query.message, value, origins, shapes_path)
             )
     return sorted(problems, key=ShaclViolation.sort_key)
 

@@ -20,9 +20,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -37,6 +39,7 @@ SUMMARY_FILE = "build.json"
 BUILDS_DIR = "builds"
 CURRENT_LINK = "current"
 KEEP_BUILDS = 3
+VALIDATION_WORKERS = min(2, os.cpu_count() or 1)  # the target machine has 2 cores
 
 
 def write_store(directory: Path, quads: Iterable[ox.Quad]) -> None:
@@ -64,6 +67,42 @@ def _fill(directory: Path, quads: list[ox.Quad]) -> None:
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
     store.flush()
     store.optimize()
+
+
+def select_focus_and_value(
+    store: ox.Store, queries: list[str]
+) -> list[list[tuple[str, str | None]]]:
+    """For each query, its rows of ?this and (when selected) ?value, as strings."""
+    answers = []
+    for query in queries:
+        solutions = store.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        has_value = ox.Variable("value") in solutions.variables
+        rows = []
+        for row in solutions:
+            value = row["value"] if has_value else None
+            rows.append((str(row["this"].value), None if value is None else str(value.value)))
+        answers.append(rows)
+    return answers
+
+
+def _select_in_store(store_dir: str, queries: list[str]) -> list[list[tuple[str, str | None]]]:
+    return select_focus_and_value(ox.Store.read_only(store_dir), queries)
+
+
+def select_in_processes(
+    store_dir: Path, queries: list[str], workers: int = VALIDATION_WORKERS
+) -> list[list[tuple[str, str | None]]]:
+    """`select_focus_and_value` spread over processes that each open the store read-only."""
+    shares = [queries[i::workers] for i in range(workers)]
+    # spawn, not fork: a forked child would inherit the parent's open RocksDB handles.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        parts = list(pool.map(_select_in_store, [str(store_dir)] * workers, shares))
+    answers: list[list[tuple[str, str | None]]] = [[] for _ in queries]
+    for i, part in enumerate(parts):
+        answers[i::workers] = part
+    return answers
 
 
 def write_dumps(store_dir: Path, dumps_dir: Path) -> dict[str, str]:
