@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (30, 100)  # larger sizes with --sizes: 300 articles already need ~5 GB today
 SHORT = {
     "check mappings": "check",
-    "build quads": "quads",
-    "write store": "store",
+    "quads into store": "quads",
     "SHACL": "shacl",
     "dumps": "dumps",
     "search index": "index",
