@@ -23,13 +23,12 @@ from typing import Any
 from bench.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SIZES = (30, 100)  # larger sizes with --sizes: 300 articles already need ~5 GB today
+DEFAULT_SIZES = (30, 100)  # larger sizes with --sizes (see docs/scaling.md for their cost)
+TARGET_ARTICLES, TARGET_SECONDS, TARGET_RSS_MB = 10_000, 120.0, 2048.0  # issue 7
 SHORT = {
     "check mappings": "check",
-    "build quads": "quads",
-    "rdflib graph": "rdflib",
+    "quads into store": "quads",
     "SHACL": "shacl",
-    "write store": "store",
     "dumps": "dumps",
     "search index": "index",
 }
@@ -73,6 +72,17 @@ def table(results: list[dict[str, Any]]) -> str:
         line += " ".join(f"{seconds:>7.1f}" for seconds in timed)
         line += f" {other:>6.1f} {row['peak_rss_mb']:>8.0f}"
         lines.append(line)
+    lines.append(
+        f"against the targets ({TARGET_SECONDS:.0f} s and {TARGET_RSS_MB:.0f} MB for "
+        f"{TARGET_ARTICLES:,} articles; smaller sizes projected linearly, 1.00 = on target):"
+    )
+    for row in results:
+        scale = TARGET_ARTICLES / row["articles"]
+        lines.append(
+            f"  {row['articles']:>6}: wall ×{row['seconds'] * scale / TARGET_SECONDS:.1f}"
+            f"  cpu ×{row['cpu_seconds'] * scale / TARGET_SECONDS:.1f}"
+            f"  peak RSS ×{row['peak_rss_mb'] / TARGET_RSS_MB:.2f} (measured, not projected)"
+        )
     lines.append("growth per article (1.00 = linear):")
     for small, large in itertools.pairwise(results):
         scale = large["articles"] / small["articles"]

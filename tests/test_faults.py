@@ -42,12 +42,10 @@ def snapshot(data_dir: Path) -> dict[str, str]:
     return result
 
 
-def _half_filled_store(directory: Path, quads: list[ox.Quad]) -> None:
+def _half_filled_store(store: ox.Store, quads: list[ox.Quad]) -> None:
     """Write half of the quads for real, then run out of space as RocksDB would report it."""
-    store = ox.Store(str(directory))
     store.bulk_extend(quads[: len(quads) // 2])
     store.flush()
-    del store
     raise disk_full()
 
 
@@ -60,7 +58,7 @@ def _half_written_dumps(store_dir: Path, dumps_dir: Path) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("target", "name", "fake", "stage"),
     [
-        (store_module, "_fill", _half_filled_store, "the store"),
+        (store_module, "_bulk_load", _half_filled_store, "the store"),
         (pipeline, "write_dumps", _half_written_dumps, "the build"),
     ],
     ids=["store", "dumps"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,14 +44,20 @@ SC = ONTOLOGY_IRI + "#"
 _CONTEXT_CHARS = 32  # prefix/suffix length of text quote selectors
 
 
+Sink = Callable[[list[ox.Quad]], None]
+
+
 @dataclass
 class BuildOutput:
-    """The quads of one build and, for every minted node, the mapping place it came from."""
+    """The quads of one build and, for every minted node, the mapping place it came from.
+
+    A streamed build (`stream_quads`) hands its quads to a sink and keeps `quads` empty."""
 
     build_id: str
     quads: list[ox.Quad]
     origins: dict[str, Location] = field(default_factory=dict)
     graphs: list[str] = field(default_factory=list)
+    quad_count: int = 0
 
 
 def build_id_for(inputs: Iterable[Path], started: dt.datetime, root: Path) -> str:
@@ -83,19 +89,38 @@ def build_quads(
     started: dt.datetime,
     relative_to: Path,
 ) -> BuildOutput:
-    """All quads of the dataset, deduplicated and sorted."""
+    """All quads of the dataset, deduplicated, in one list."""
+    quads: list[ox.Quad] = []
+    output = stream_quads(project, ontology, minter, started, relative_to, quads.extend)
+    output.quads = list(dict.fromkeys(quads))  # parts could repeat a quad of a shared graph
+    return output
+
+
+def stream_quads(
+    project: CheckedProject,
+    ontology: Ontology,
+    minter: IriMinter,
+    started: dt.datetime,
+    relative_to: Path,
+    sink: Sink,
+) -> BuildOutput:
+    """The quads of the dataset handed to `sink` one graph's worth at a time (registry, each
+    article, ontology, provenance), so memory holds one article's quads, not the dataset's.
+    Quads are deduplicated within each part; a store, being a set, removes the rest."""
     inputs = [project.registry_path, ontology.path]
     for article in project.articles:
         inputs += [article.mapping_path, article.text_path]
-    builder = _Builder(project, ontology, minter, relative_to)
+    builder = _Builder(project, ontology, minter, relative_to, sink)
     build_id = build_id_for(inputs, started, relative_to)
     builder.registry(project.registry)
+    builder.flush()
     for article in project.articles:
         builder.article(article)
+        builder.flush()
     builder.ontology_graph()
     builder.provenance(build_id, started, build_started_at(), inputs)
-    quads = sorted(builder.quads, key=str)
-    return BuildOutput(build_id, quads, builder.origins, sorted(builder.graph_names))
+    builder.flush()
+    return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
 
 
 def _literal(value: TypedLiteral) -> ox.Literal:
@@ -110,8 +135,15 @@ def _typed(lexical: str, datatype: str) -> ox.Literal:
 
 class _Builder:
     def __init__(
-        self, project: CheckedProject, ontology: Ontology, minter: IriMinter, relative_to: Path
+        self,
+        project: CheckedProject,
+        ontology: Ontology,
+        minter: IriMinter,
+        relative_to: Path,
+        sink: Sink,
     ) -> None:
+        self.sink = sink
+        self.emitted = 0
         self.onto = ontology
         self.minter = minter
         self.relative_to = relative_to
@@ -130,6 +162,12 @@ class _Builder:
         self.mapping_files: dict[Path, str] = {}
 
     # Low-level writers
+
+    def flush(self) -> None:
+        if self.quads:
+            self.sink(list(self.quads))
+            self.emitted += len(self.quads)
+            self.quads = set()
 
     def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal | str, graph: str) -> None:
         obj = ox.NamedNode(o) if isinstance(o, str) else o

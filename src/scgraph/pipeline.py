@@ -6,11 +6,12 @@ build is complete (see store.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
+import os
 import shutil
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,23 +21,25 @@ from typing import Any
 import pyoxigraph as ox
 
 from scgraph import __version__
-from scgraph.build import BuildOutput, build_quads, build_started_at
+from scgraph.build import BuildOutput, build_quads, build_started_at, stream_quads
 from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
-from scgraph.mapping.checks import check_project
-from scgraph.ontology import RDF_TYPE, load_ontology
+from scgraph.mapping.checks import CheckedProject, check_project
+from scgraph.ontology import Ontology, load_ontology
 from scgraph.search import INDEX_FILE, build_index_file
 from scgraph.settings import Settings
-from scgraph.shapes import check_shapes, load_shapes, merged_graph
+from scgraph.shapes import find_violations, load_shapes
 from scgraph.store import (
     BUILDS_DIR,
     DUMPS_DIR,
+    StoreWriter,
+    merged_store,
+    open_store,
     publish_build,
     read_summary,
     resolve_build,
     store_path,
     write_dumps,
-    write_store,
     write_summary,
 )
 
@@ -55,35 +58,81 @@ class BuildResult:
 
 def validate_project(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
     """Every check of a build, writing nothing; raises `BuildFailed` with all problems."""
+    output = make_quads(settings, progress)
+    check_built_shapes(settings, merged_store(output.quads), output, progress)
+    return output
+
+
+def check_built_shapes(
+    settings: Settings,
+    store: ox.Store,
+    output: BuildOutput,
+    progress: Progress = _quiet,
+    store_dir: Path | None = None,
+) -> None:
+    """SHACL over a store holding the build's merge in its default graph; raises `BuildFailed`.
+    `store_dir`, where that store is on disk, lets the queries run in parallel processes."""
+    clock = time.perf_counter()
+    shapes_path = settings.ontology_dir / "shapes.ttl"
+    shapes = load_shapes(shapes_path)
+    problems: list[MappingError] = list(
+        find_violations(store, shapes, output.origins, shapes_path, store_dir)
+    )
+    progress(f"SHACL: {len(problems)} violation(s) ({time.perf_counter() - clock:.1f} s)")
+    if problems:
+        raise BuildFailed(problems)
+
+
+@dataclass
+class _Checked:
+    project: CheckedProject
+    ontology: Ontology
+    started: dt.datetime
+    root: Path  # paths in provenance are relative to the project folder, wherever it is
+
+
+def _check(settings: Settings, progress: Progress) -> _Checked:
     started = build_started_at()
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
     progress(f"checking mappings in {settings.mappings_dir}")
     project = check_project(settings.mappings_dir, ontology)
     progress(f"checked {len(project.articles)} articles ({time.perf_counter() - clock:.1f} s)")
-    # Paths in provenance are relative to the project folder, whatever the working directory.
-    project_root = settings.mappings_dir.resolve().parent
-    output = build_quads(project, ontology, IriMinter(settings.base_iri), started, project_root)
+    return _Checked(project, ontology, started, settings.mappings_dir.resolve().parent)
+
+
+def make_quads(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
+    """Check the mappings and turn them into quads; raises `BuildFailed` with all problems."""
+    checked = _check(settings, progress)
+    clock = time.perf_counter()
+    minter = IriMinter(settings.base_iri)
+    output = build_quads(checked.project, checked.ontology, minter, checked.started, checked.root)
     progress(f"generated {len(output.quads)} quads ({time.perf_counter() - clock:.1f} s)")
-    shapes_path = settings.ontology_dir / "shapes.ttl"
-    problems: list[MappingError] = list(
-        check_shapes(
-            merged_graph(output.quads), load_shapes(shapes_path), output.origins, shapes_path
-        )
+    return output
+
+
+def stream_into_store(
+    settings: Settings, checked: _Checked, directory: Path, progress: Progress = _quiet
+) -> BuildOutput:
+    """Turn the checked mappings into quads, article by article, straight into a new store."""
+    clock = time.perf_counter()
+    writer = StoreWriter(directory)
+    minter = IriMinter(settings.base_iri)
+    output = stream_quads(
+        checked.project, checked.ontology, minter, checked.started, checked.root, writer.add
     )
-    progress(f"SHACL: {len(problems)} violation(s) ({time.perf_counter() - clock:.1f} s)")
-    if problems:
-        raise BuildFailed(problems)
+    writer.close()
+    progress(f"stored {output.quad_count} quads ({time.perf_counter() - clock:.1f} s)")
     return output
 
 
 def run_build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
-    """Check, write a fresh store with dumps and summary, then switch `current` to it."""
-    output = validate_project(settings, progress)
+    """Check, write a fresh store, check its shapes, add dumps and summary, switch `current`."""
+    checked = _check(settings, progress)
     builds = settings.data_dir / BUILDS_DIR
     builds.mkdir(parents=True, exist_ok=True)
     with _exclusive_build_lock(settings.data_dir):
-        return _write_and_publish(settings, output, builds, progress)
+        return _write_and_publish(settings, checked, builds, progress)
 
 
 @contextmanager
@@ -98,19 +147,24 @@ def _exclusive_build_lock(data_dir: Path) -> Iterator[None]:
 
 
 def _write_and_publish(
-    settings: Settings, output: BuildOutput, builds: Path, progress: Progress
+    settings: Settings, checked: _Checked, builds: Path, progress: Progress
 ) -> BuildResult:
-    build_dir = builds / output.build_id
-    staging = builds / f".staging-{output.build_id}"
+    # The build id is known once the quads are made: stage under a name of our own.
+    staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
     # Staging directories of killed builds: nobody else can be writing them (we hold the lock).
     for debris in builds.glob(".staging-*"):
         shutil.rmtree(debris, ignore_errors=True)
     try:
         progress(f"writing the store into {staging}")
-        write_store(store_path(staging), output.quads)
-        checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
-        build_index_file(store_path(staging), settings.base_iri, staging / INDEX_FILE)
-        summary = summarize(output, settings.base_iri, checksums)
+        written = store_path(staging)
+        output = stream_into_store(settings, checked, written, progress)
+        build_dir = builds / output.build_id
+        # The shapes run on the store just written (its default graph is the merge): a violation
+        # removes the staging directory below, so nothing is published.
+        check_built_shapes(settings, open_store(written), output, progress, written)
+        checksums = write_dumps(written, staging / DUMPS_DIR)
+        build_index_file(written, settings.base_iri, staging / INDEX_FILE)
+        summary = summarize(open_store(written), output.build_id, settings.base_iri, checksums)
         summary["inputs_sha256"] = input_digest(settings)
         write_summary(staging, summary)
         if build_dir.exists():
@@ -151,29 +205,48 @@ def is_current(settings: Settings) -> bool:
     return bool(summary.get("inputs_sha256") == input_digest(settings))
 
 
-def summarize(output: BuildOutput, base_iri: str, checksums: dict[str, str]) -> dict[str, Any]:
-    """Triples per graph and entities per class of our ontology."""
-    per_graph: Counter[str] = Counter()
-    per_class: Counter[str] = Counter()
-    triples = set()
-    for quad in output.quads:
-        assert isinstance(quad.graph_name, ox.NamedNode)
-        per_graph[quad.graph_name.value] += 1
-        triples.add((quad.subject, quad.predicate, quad.object))
-        if (
-            quad.predicate.value == RDF_TYPE
-            and isinstance(quad.object, ox.NamedNode)
-            and quad.object.value.startswith("https://scgraph.org/ontology#")
-            and isinstance(quad.subject, ox.NamedNode)
-            and quad.subject.value.startswith(base_iri)
-        ):
-            per_class[quad.object.value.rsplit("#", 1)[1]] += 1
+_PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+_PER_CLASS = """
+SELECT ?class ?base (COUNT(*) AS ?n) WHERE {
+    GRAPH ?g { ?s a ?class }
+    FILTER (isIRI(?s) && isIRI(?class) && STRSTARTS(STR(?s), ?base)
+            && STRSTARTS(STR(?class), "https://scgraph.org/ontology#"))
+} GROUP BY ?class ?base
+"""
+
+
+def summarize(
+    store: ox.Store, build_id: str, base_iri: str, checksums: dict[str, str]
+) -> dict[str, Any]:
+    """Triples per graph and entities per class of our ontology (typings per graph), counted in
+    the written store."""
+    per_graph = {graph: count for graph, count in _counts(store, _PER_GRAPH)}
+    per_class = {
+        iri.rsplit("#", 1)[1]: count
+        for iri, count in _counts(store, _PER_CLASS, {ox.Variable("base"): ox.Literal(base_iri)})
+    }
     return {
-        "build_id": output.build_id,
+        "build_id": build_id,
         "base_iri": base_iri,
-        "quads": len(output.quads),
-        "triples": len(triples),
+        "quads": sum(per_graph.values()),
+        "triples": sum(count for _, count in _counts(store, _TRIPLES)),
         "triples_per_graph": dict(sorted(per_graph.items())),
         "entities_per_class": dict(sorted(per_class.items())),
         "dumps": checksums,
     }
+
+
+def _counts(
+    store: ox.Store,
+    query: str,
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+    | None = None,
+) -> list[tuple[str, int]]:
+    solutions = store.query(query, substitutions=substitutions)
+    assert isinstance(solutions, ox.QuerySolutions)
+    rows = []
+    for row in solutions:
+        key = row[0].value if len(row) > 1 and row[0] is not None else ""
+        rows.append((str(key), int(row[len(row) - 1].value)))
+    return rows

@@ -20,16 +20,20 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 
 import pyoxigraph as ox
 
 from scgraph.errors import QuerySyntaxError, StoreError, StoreNotFound
 from scgraph.graph_store import GraphStore, QueryResult
+
+_T = TypeVar("_T")
 
 STORE_DIR = "store"
 DUMPS_DIR = "dumps"
@@ -37,26 +41,107 @@ SUMMARY_FILE = "build.json"
 BUILDS_DIR = "builds"
 CURRENT_LINK = "current"
 KEEP_BUILDS = 3
+VALIDATION_WORKERS = min(2, os.cpu_count() or 1)  # the target machine has 2 cores
 
 
 def write_store(directory: Path, quads: Iterable[ox.Quad]) -> None:
     """Write `quads` into a new store at `directory`, and their merge into the default graph."""
-    if directory.exists():
-        raise StoreError(f"{directory} already exists; a build always writes a fresh directory")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        _fill(directory, list(quads))
-    except OSError as error:
-        raise StoreError(f"cannot write the store at {directory}: {error}") from error
+    writer = StoreWriter(directory)
+    writer.add(list(quads))
+    writer.close()
 
 
-def _fill(directory: Path, quads: list[ox.Quad]) -> None:
-    # pyoxigraph has no close(): the store is released when this function's reference goes.
-    store = ox.Store(str(directory))
+def merged_store(quads: Iterable[ox.Quad]) -> ox.Store:
+    """An in-memory store holding the merge of `quads` in its default graph (for validation)."""
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+    return store
+
+
+class StoreWriter:
+    """A new store filled part by part: each quad in its named graph and in the default graph.
+
+    Quads are buffered and bulk-loaded in chunks (pyoxigraph's bulk loader writes sorted files
+    straight into RocksDB; one call per article would leave thousands of small files). The
+    default graph holds the merge: a store is a set, so a triple stated by several graphs, or
+    loaded twice, is stored once (checked on pyoxigraph 0.5.13).
+    """
+
+    def __init__(self, directory: Path, chunk: int = 500_000) -> None:
+        if directory.exists():
+            raise StoreError(f"{directory} already exists; a build always writes a fresh directory")
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        self.directory, self.chunk = directory, chunk
+        self.buffer: list[ox.Quad] = []
+        self.store: ox.Store | None = self._guard(lambda: ox.Store(str(directory)))
+
+    def add(self, quads: list[ox.Quad]) -> None:
+        self.buffer += quads
+        if len(self.buffer) >= self.chunk:
+            self._load()
+
+    def close(self) -> None:
+        """Load what is buffered, compact, and release the store (pyoxigraph has no close())."""
+        self._load()
+        store = self.store
+        if store is not None:
+            self._guard(store.flush)
+            self._guard(store.optimize)
+        self.store = None
+
+    def _load(self) -> None:
+        if self.store is None or not self.buffer:
+            return
+        store, quads = self.store, self.buffer
+        self.buffer = []
+        self._guard(lambda: _bulk_load(store, quads))
+
+    def _guard(self, action: Callable[[], _T]) -> _T:
+        try:
+            return action()
+        except OSError as error:
+            raise StoreError(f"cannot write the store at {self.directory}: {error}") from error
+
+
+def _bulk_load(store: ox.Store, quads: list[ox.Quad]) -> None:
     store.bulk_extend(quads)
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
-    store.flush()
-    store.optimize()
+
+
+def select_focus_and_value(
+    store: ox.Store, queries: list[str]
+) -> list[list[tuple[str, str | None]]]:
+    """For each query, its rows of ?this and (when selected) ?value, as strings."""
+    answers = []
+    for query in queries:
+        solutions = store.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        has_value = ox.Variable("value") in solutions.variables
+        rows = []
+        for row in solutions:
+            value = row["value"] if has_value else None
+            rows.append((str(row["this"].value), None if value is None else str(value.value)))
+        answers.append(rows)
+    return answers
+
+
+def _select_in_store(store_dir: str, queries: list[str]) -> list[list[tuple[str, str | None]]]:
+    return select_focus_and_value(ox.Store.read_only(store_dir), queries)
+
+
+def select_in_processes(
+    store_dir: Path, queries: list[str], workers: int = VALIDATION_WORKERS
+) -> list[list[tuple[str, str | None]]]:
+    """`select_focus_and_value` spread over processes that each open the store read-only."""
+    shares = [queries[i::workers] for i in range(workers)]
+    # spawn, not fork: a forked child would inherit the parent's open RocksDB handles.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        parts = list(pool.map(_select_in_store, [str(store_dir)] * workers, shares))
+    answers: list[list[tuple[str, str | None]]] = [[] for _ in queries]
+    for i, part in enumerate(parts):
+        answers[i::workers] = part
+    return answers
 
 
 def write_dumps(store_dir: Path, dumps_dir: Path) -> dict[str, str]:
