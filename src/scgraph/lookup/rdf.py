@@ -5,21 +5,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from scgraph.graph_store import GraphStore
-from scgraph.lookup.description import DEFAULT_INCOMING_LIMIT
+from scgraph.lookup.description import DEFAULT_INCOMING_LIMIT, incoming_links, labels_of
 from scgraph.lookup.rows import construct, node, paging, select
+from scgraph.ontology import RDFS_LABEL
 
 _STATEMENTS_BY_GRAPH = "SELECT ?x ?p ?o ?g WHERE { GRAPH ?g { ?x ?p ?o } }"
 _STATEMENTS = "SELECT ?x ?p ?o WHERE { ?x ?p ?o }"
-
-_INCOMING_LINKS = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-CONSTRUCT {{ ?s ?p ?x . ?s rdfs:label ?sl }} WHERE {{
-  {{ SELECT ?x ?s ?p WHERE {{ ?s ?p ?x . FILTER(?p NOT IN (rdf:subject, rdf:object)) }}
-     ORDER BY ?p ?s LIMIT {limit} OFFSET {offset} }}
-  OPTIONAL {{ ?s rdfs:label ?sl }}
-}}
-"""
 
 _LINKED_LABELS = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -66,9 +57,20 @@ def describe_graph(
     else:
         for row in select(store, _STATEMENTS, iri):
             quads[ox.Quad(row["x"], row["p"], row["o"], default)] = None
-    for query in (_INCOMING_LINKS.format(limit=limit, offset=offset), _LINKED_LABELS):
-        for triple in construct(store, query, iri):
-            quads[ox.Quad(triple.subject, triple.predicate, triple.object, default)] = None
+    target = node(iri)
+    page = incoming_links(store, iri)[offset : offset + limit] if target is not None else []
+    found = labels_of(store, [subject for subject, _ in page])
+    label = ox.NamedNode(RDFS_LABEL)
+    for subject, predicate in page:
+        assert target is not None
+        link = ox.Quad(subject, ox.NamedNode(predicate), target, default)
+        # In the order Oxigraph's CONSTRUCT gave them: each label, then the link (kept once).
+        for literal in found[subject]:
+            quads[ox.Quad(subject, label, literal, default)] = None
+            quads[link] = None
+        quads[link] = None
+    for triple in construct(store, _LINKED_LABELS, iri):
+        quads[ox.Quad(triple.subject, triple.predicate, triple.object, default)] = None
     metadata: ox.NamedNode | ox.DefaultGraph = (
         ox.NamedNode(base_iri + "graph/metadata") if with_graphs else default
     )
