@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,29 +36,50 @@ class StoreCase(Protocol):
 
 # Virtuoso 7.2 answers these differently from the SPARQL 1.1 specification's results, for reasons
 # of its engine that scgraph cannot undo on the wire; every other example must match exactly.
+# Each difference is still checked as far as it goes: "order" answers hold the same rows, "values"
+# answers as many rows, and a "rows" answer still differs (when Virtuoso mends it, the test says
+# so and the entry goes).
 VIRTUOSO_DIFFERS = {
-    "03-events-by-date": "GROUP_CONCAT drops the common language tag and orders differently",
-    "04-event-parts": "a computed boolean (BOUND/EXISTS) comes back as xsd:integer 1",
-    "05-awards-received": "an OPTIONAL inside OPTIONAL leaves a variable unbound",
-    "06-statistics": "ORDER BY over language-tagged literals orders ties differently",
-    "09-evidence-for-statement": "ORDER BY over language-tagged literals orders ties differently",
-    "12-places": "a computed boolean (BOUND/EXISTS) comes back as xsd:integer 1",
-    "20-fact-stated-twice": "the nested sub-SELECT with HAVING finds no rows",
-    "23-smart-service-sectors": "GROUP_CONCAT drops the common language tag",
-    "27-workshops": "GROUP_CONCAT drops the common language tag",
+    "03-events-by-date": ("values", "GROUP_CONCAT drops the common language tag"),
+    "04-event-parts": ("values", "a computed boolean (BOUND/EXISTS) comes back as xsd:integer 1"),
+    "05-awards-received": ("values", "an OPTIONAL inside OPTIONAL leaves a variable unbound"),
+    "06-statistics": ("order", "ORDER BY over language-tagged literals orders ties differently"),
+    "09-evidence-for-statement": (
+        "order",
+        "ORDER BY over language-tagged literals orders ties differently",
+    ),
+    "12-places": ("values", "a computed boolean (BOUND/EXISTS) comes back as xsd:integer 1"),
+    "20-fact-stated-twice": ("rows", "the nested sub-SELECT with HAVING finds no rows"),
+    "23-smart-service-sectors": ("values", "GROUP_CONCAT drops the common language tag"),
+    "27-workshops": ("values", "GROUP_CONCAT drops the common language tag"),
 }
 
 
-def _skip_virtuoso_difference(case: StoreCase, example: ExampleQuery) -> None:
-    if case.kind == "virtuoso" and example.name in VIRTUOSO_DIFFERS:
-        pytest.skip(f"Virtuoso: {VIRTUOSO_DIFFERS[example.name]}")
+def _size(answer: object) -> int:
+    if isinstance(answer, Counter):
+        return sum(answer.values())
+    assert isinstance(answer, list)
+    return len(answer)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
 def test_example_query_gives_expected_answer(store_kind: StoreCase, example: ExampleQuery) -> None:
-    _skip_virtuoso_difference(store_kind, example)
-    result = store_kind.store.query(example.text)
-    assert canonical(result, example.is_ordered) == read_expected(example)
+    expected = read_expected(example)
+    difference = VIRTUOSO_DIFFERS.get(example.name) if store_kind.kind == "virtuoso" else None
+    if difference is None:
+        assert canonical(store_kind.store.query(example.text), example.is_ordered) == expected
+        return
+    kind, why = difference
+    if kind == "order":
+        rows = canonical(store_kind.store.query(example.text), ordered=False)
+        assert isinstance(expected, list)
+        assert rows == Counter(expected), why
+    elif kind == "values":
+        answer = canonical(store_kind.store.query(example.text), example.is_ordered)
+        assert _size(answer) == _size(expected), why
+    else:
+        answer = canonical(store_kind.store.query(example.text), example.is_ordered)
+        assert answer != expected, f"Virtuoso now agrees on {example.name}: drop it ({why})"
 
 
 def test_virtuoso_matches_most_examples() -> None:
