@@ -321,6 +321,7 @@ def serve(
         port=port or settings.port,
         workers=workers,
         proxy_headers=False,
+        timeout_keep_alive=settings.keep_alive_timeout_s,
         # uvicorn's h11 with time limits on slow clients (request_read_timeout_s and friends).
         # Not httptools, even when installed: it answers a bare 400, without a request id or our
         # error shape, to a control character in a header value (tests/server/test_hostile_input).

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     response_write_timeout_s: float = 30.0
     """Longest a client may leave a response unread (the server's send buffer full) before it is
     disconnected."""
+    keep_alive_timeout_s: int = 75
+    """How long an idle kept-alive connection stays open. Longer than the idle limit of common
+    clients and load balancers (httpx 5 s, nginx and cloud balancers 60 s), so that they close
+    first: a server closing just as a client reuses the connection loses that request."""
     max_query_bytes: int = 100_000
     """Largest SPARQL query text accepted, in UTF-8 bytes; larger ones get 413."""
     max_body_bytes: int = 1_000_000
