@@ -3,6 +3,7 @@ answers move from the old build to the new one (in process and on a real uvicorn
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -328,3 +329,30 @@ def test_a_worker_whose_server_is_gone_exits_quietly(mini_project: Settings) -> 
     assert worker.stderr is not None
     with worker.stderr:
         assert worker.stderr.read() == b""  # no traceback
+
+
+def test_the_watcher_keeps_watching_after_an_unexpected_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    checks: list[int] = []
+
+    class FlakyWatcher(BuildWatcher):
+        async def check(self) -> bool:
+            checks.append(1)
+            if len(checks) == 1:
+                raise KeyError("a malformed search index")
+            return False
+
+    watcher = FlakyWatcher(app=None, settings=None)  # type: ignore[arg-type]
+
+    async def watch_a_while() -> None:
+        task = asyncio.create_task(watcher.watch(0.01))
+        while len(checks) < 3:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    with caplog.at_level(logging.ERROR, logger="scgraph.server"):
+        asyncio.run(asyncio.wait_for(watch_a_while(), 10))
+    assert len(checks) >= 3
+    assert "checking for a new build failed" in caplog.text

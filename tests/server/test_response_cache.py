@@ -6,6 +6,7 @@ show up as the answer to another.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -13,9 +14,10 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
+from scgraph.served_store import REMOTE_BUILD_ID
 from scgraph.server.app import create_app
 from scgraph.server.deps import ServedBuild
-from scgraph.server.response_cache import Entry, ResponseCache
+from scgraph.server.response_cache import Entry, ResponseCache, _Recorder
 from scgraph.settings import Settings
 
 DA_NANG = "https://scgraph.org/id/city/da-nang"
@@ -188,5 +190,65 @@ def test_a_newly_served_build_is_never_answered_from_the_old_one(own_app: TestCl
         after = own_app.get("/page/city/da-nang")
         assert after.headers["etag"].startswith('"20300101T000000Z-next-')
         assert own_app.get("/page/city/da-nang").headers["etag"] == after.headers["etag"]
+    finally:
+        app.state.served = old  # type: ignore[attr-defined]
+
+
+def test_an_answer_of_another_build_is_not_stored() -> None:
+    cache = ResponseCache(max_bytes=10_000)
+    cache.serve_build("new")
+    cache.put(("old", "/page/x"), _entry(10))
+    cache.put(("new", "/page/x"), _entry(10))
+    assert cache.get(("old", "/page/x")) is None
+    assert cache.get(("new", "/page/x")) is not None
+
+
+def _record(marked: bool, status: int, chunks: list[bytes]) -> tuple[_Recorder, ResponseCache]:
+    cache = ResponseCache(max_bytes=8_000)
+    cache.serve_build("b")
+    scope = {"state": {"scgraph_cacheable": True} if marked else {}}
+    sent: list[object] = []
+
+    async def send(message: object) -> None:
+        sent.append(message)
+
+    recorder = _Recorder(scope, send, cache, ("b", "/x"))
+
+    async def play() -> None:
+        await recorder({"type": "http.response.start", "status": status, "headers": []})
+        for number, chunk in enumerate(chunks, 1):
+            more = number < len(chunks)
+            await recorder({"type": "http.response.body", "body": chunk, "more_body": more})
+
+    asyncio.run(play())
+    assert len(sent) == 1 + len(chunks)  # everything passed on, whatever is kept
+    return recorder, cache
+
+
+@pytest.mark.parametrize(("marked", "status"), [(False, 200), (True, 500)])
+def test_answers_that_will_not_be_stored_are_not_copied(marked: bool, status: int) -> None:
+    recorder, cache = _record(marked, status, [b"x" * 100] * 5)
+    assert recorder.chunks == [] and len(cache) == 0
+
+
+def test_an_answer_growing_past_the_largest_entry_stops_being_copied() -> None:
+    recorder, cache = _record(True, 200, [b"x" * 600] * 3)  # 1,800 > 8,000 / 8
+    assert recorder.chunks == [] and len(cache) == 0
+    recorder, cache = _record(True, 200, [b"x" * 200] * 3)
+    assert len(cache) == 1
+
+
+def test_a_remote_store_without_a_build_is_not_cached(own_app: TestClient) -> None:
+    # Its data change under the same placeholder id, so nothing could tell old answers from new.
+    app = own_app.app
+    old: ServedBuild = app.state.served  # type: ignore[attr-defined]
+    cache: ResponseCache = app.state.response_cache  # type: ignore[attr-defined]
+    app.state.served = ServedBuild(  # type: ignore[attr-defined]
+        old.settings, old.store, {**old.summary, "build_id": REMOTE_BUILD_ID}
+    )
+    try:
+        for _ in range(2):
+            assert own_app.get("/page/city/da-nang").status_code == 200
+        assert len(cache) == 0
     finally:
         app.state.served = old  # type: ignore[attr-defined]

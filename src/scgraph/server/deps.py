@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from scgraph.graph_store import GraphStore
 from scgraph.lookup.vocabulary import super_properties
 from scgraph.search import SearchIndex
+from scgraph.server.response_cache import PINNED_BUILD
 from scgraph.settings import Settings
 
 
@@ -43,7 +44,10 @@ class ServedBuild:
 
 
 def get_served(request: Request) -> ServedBuild:
-    served: ServedBuild = request.app.state.served
+    """The build this request was admitted with (pinned by the answer cache), else the current."""
+    served: ServedBuild = (
+        request.scope.get("state", {}).get(PINNED_BUILD) or request.app.state.served
+    )
     return served
 
 

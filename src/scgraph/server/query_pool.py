@@ -145,6 +145,8 @@ class QueryPool:
 
     async def start(self) -> None:
         """Start the workers once, at the first query: an app that never queries pays nothing."""
+        if self._started:
+            return  # without the lock, which a retarget holds while new workers start
         async with self._starting:
             if self._started:
                 return
@@ -218,6 +220,8 @@ class QueryPool:
     def retire(self, worker: _Worker) -> None:
         """Stop `worker` without replacing it (it serves a build that is no longer current)."""
         self.workers.discard(worker)
+        if worker.process.returncode is None:
+            worker.process.kill()  # now: a background task may be cancelled before it runs
         self._in_background(_kill(worker))
 
     def replace(self, worker: _Worker) -> None:

@@ -21,7 +21,7 @@ from fastapi import APIRouter, FastAPI
 
 from scgraph.errors import StoreError
 from scgraph.search import load_index
-from scgraph.served_store import open_served_store
+from scgraph.served_store import close_served_store, open_served_store
 from scgraph.server.deps import ServedBuild
 from scgraph.server.query_pool import QueryPool
 from scgraph.settings import Settings
@@ -77,13 +77,21 @@ class BuildWatcher:
         self.app.state.search = fresh.search
         self._failed = None
         logger.info("now serving build %s (was %s)", fresh.build_id, served.build_id)
+        # Requests still holding the old build may use its store until they end; then let go of
+        # its connections (an embedded store goes with its last reference).
+        grace_s = self.settings.query_timeout_s + self.settings.query_queue_wait_s + 5
+        asyncio.get_running_loop().call_later(grace_s, close_served_store, served.store)
         return True
 
     async def watch(self, interval_s: float) -> None:
         """Check every `interval_s` seconds until cancelled."""
         while True:
             await asyncio.sleep(interval_s)
-            await self.check()
+            try:
+                await self.check()
+            except Exception:
+                # Whatever went wrong with one build, keep watching for the next one.
+                logger.exception("checking for a new build failed; still serving the old one")
 
 
 @asynccontextmanager

@@ -21,9 +21,13 @@ from dataclasses import dataclass
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scgraph.served_store import REMOTE_BUILD_ID
+
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 CACHED_STATUSES = frozenset({200, 303, 304})
 _MARK = "scgraph_cacheable"
+PINNED_BUILD = "scgraph_served"
+"""Key in the request's state of the ServedBuild the request was admitted with."""
 _KEYED_HEADERS = frozenset({b"host", b"accept", b"accept-language", b"if-none-match"})
 _NOT_STORED_HEADERS = frozenset({b"x-request-id"})
 _ENTRY_OVERHEAD = 200
@@ -74,9 +78,14 @@ class ResponseCache:
             self._entries.move_to_end(key)
         return entry
 
+    @property
+    def largest_entry(self) -> int:
+        """Bytes of the largest answer kept: one huge answer must not flush everything else."""
+        return self.max_bytes // 8
+
     def put(self, key: Key, entry: Entry) -> None:
-        if entry.size > self.max_bytes // 8:
-            return  # one huge answer must not flush everything else
+        if entry.size > self.largest_entry or key[0] != self.build_id:
+            return  # too big, or computed while another build came to be served
         old = self._entries.pop(key, None)
         if old is not None:
             self.size -= old.size
@@ -118,7 +127,12 @@ class CachedResponses:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         served = getattr(scope["app"].state, "served", None) if "app" in scope else None
-        build_id = None if served is None else served.build_id
+        if served is not None and scope["type"] == "http":
+            # The handler answers from this very build (deps.get_served), so the answer and its
+            # key agree even if a newer build is switched to meanwhile.
+            scope.setdefault("state", {})[PINNED_BUILD] = served
+        # A remote store without a local build changes under the same id: nothing to key it by.
+        build_id = None if served is None or served.build_id == REMOTE_BUILD_ID else served.build_id
         key = None if build_id is None else request_key(scope, build_id)
         if build_id is None or key is None:
             await self.app(scope, receive, send)
@@ -142,6 +156,7 @@ class _Recorder:
         self.headers: Headers = []
         self.chunks: list[bytes] = []
         self.length = 0
+        self.recording = False
 
     async def __call__(self, message: Message) -> None:
         await self.send(message)
@@ -150,11 +165,15 @@ class _Recorder:
             self.headers = [
                 (k, v) for k, v in message.get("headers", ()) if k not in _NOT_STORED_HEADERS
             ]
-        elif message["type"] == "http.response.body" and self.length <= self.cache.max_bytes:
+            # Decided here, before any body: answers that will not be kept are not copied.
+            self.recording = self._storable()
+        elif message["type"] == "http.response.body" and self.recording:
             body = message.get("body", b"")
             self.chunks.append(body)
             self.length += len(body)
-            if not message.get("more_body", False) and self._storable():
+            if self.length > self.cache.largest_entry:
+                self.recording, self.chunks = False, []
+            elif not message.get("more_body", False):
                 entry = Entry(self.status, self.headers, b"".join(self.chunks))
                 self.cache.put(self.key, entry)
 

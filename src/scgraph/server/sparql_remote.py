@@ -30,7 +30,7 @@ from fastapi import HTTPException
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from scgraph.errors import QuerySyntaxError, RemoteStoreFailed, ResultTooLarge
+from scgraph.errors import QuerySyntaxError, RemoteStoreFailed, ResultTooLarge, StreamAborted
 from scgraph.remote_store import (
     SOLUTIONS_ACCEPT,
     TRIPLES_ACCEPT,
@@ -218,7 +218,7 @@ async def _stream(
     except (httpx.HTTPError, RemoteStoreFailed) as error:
         # Headers are gone: aborting the connection is the only honest signal left.
         logger.warning("aborted a streamed SPARQL result from the remote store: %s", error)
-        raise
+        raise StreamAborted(str(error)) from error
     finally:
         await response.aclose()
         await client.aclose()
