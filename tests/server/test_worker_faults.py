@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from scgraph.server.query_pool import QueryPool
@@ -121,3 +122,29 @@ def test_a_killed_worker_on_the_live_server(live_server: str) -> None:
             assert time.monotonic() < deadline, "the killed worker was not replaced"
             time.sleep(0.05)
         assert victim not in _children(server)
+
+
+def test_a_worker_that_sent_a_large_result_is_replaced(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It would hold the engine's memory of that result, and start its next one late.
+    from scgraph.server import query_pool
+    from scgraph.server.app import create_app
+
+    monkeypatch.setattr(query_pool, "RECYCLE_AFTER_BYTES", 100_000)
+    app = create_app(built.model_copy(update={"query_workers": 1}))
+    with TestClient(app) as client:
+        ask = {"accept": "text/csv"}
+        assert client.get("/sparql", params={"query": CITIES}, headers=ask).status_code == 200
+        pool: QueryPool = app.state.query_pool
+        [small] = pool.pids()
+        assert client.get("/sparql", params={"query": CITIES}, headers=ask).status_code == 200
+        assert pool.pids() == [small]  # a small result keeps its worker
+        large = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, headers=ask)
+        assert large.status_code == 200 and len(large.content) > 100_000
+        after = client.get("/sparql", params={"query": CITIES}, headers=ask)
+        assert (
+            after.status_code == 200
+            and after.text == client.get("/sparql", params={"query": CITIES}, headers=ask).text
+        )
+        assert pool.pids() and pool.pids() != [small]
