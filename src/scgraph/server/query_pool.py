@@ -9,6 +9,7 @@ the background, so other requests keep being served by the other workers meanwhi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -59,8 +60,11 @@ async def _spawn(store_dir: Path) -> _Worker:
         await _kill(worker)
         raise StoreError(f"a query worker did not start on {store_dir}") from error
     except asyncio.CancelledError:
-        # Left running, it would outlive the server and fail writing to a closed pipe.
+        # Left running, it would outlive the server and fail writing to a closed pipe; left
+        # unreaped, its transport would be finalised later, in the middle of other work.
         process.kill()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(process.wait())
         raise
     if tag != READY:
         await _kill(worker)
@@ -79,7 +83,8 @@ async def _spawn_all(store_dir: Path, count: int) -> list[_Worker]:
             task.cancel()
         for outcome in await asyncio.gather(*starting, return_exceptions=True):
             if isinstance(outcome, _Worker):
-                outcome.process.kill()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(_kill(outcome))
         raise
 
 
@@ -146,6 +151,7 @@ class QueryPool:
         self.workers: set[_Worker] = set()
         self.busy: set[_Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._dying: set[_Worker] = set()  # killed, not yet reaped: close() must wait for them
         self._started = False
         self._starting = asyncio.Lock()
 
@@ -166,8 +172,9 @@ class QueryPool:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.gather(*(_kill(worker) for worker in self.workers))
+        await asyncio.gather(*(_kill(worker) for worker in self.workers | self._dying))
         self.workers.clear()
+        self._dying.clear()
 
     async def submit(self, job: dict[str, Any]) -> QueryRun:
         """Send `job` to the next idle worker, waiting at most `queue_wait_s` for one; the query
@@ -228,13 +235,19 @@ class QueryPool:
         self.workers.discard(worker)
         if worker.process.returncode is None:
             worker.process.kill()  # now: a background task may be cancelled before it runs
-        self._in_background(_kill(worker))
+        self._dying.add(worker)
+        self._in_background(self._reap(worker))
 
     def replace(self, worker: _Worker) -> None:
         """Kill `worker` now and start a fresh one in the background."""
         if worker.process.returncode is None:
             worker.process.kill()
+        self._dying.add(worker)
         self._in_background(self._replace(worker))
+
+    async def _reap(self, worker: _Worker) -> None:
+        await _kill(worker)
+        self._dying.discard(worker)
 
     def _in_background(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(job)
@@ -242,7 +255,7 @@ class QueryPool:
         task.add_done_callback(self._tasks.discard)
 
     async def _replace(self, worker: _Worker) -> None:
-        await _kill(worker)
+        await self._reap(worker)
         self.workers.discard(worker)
         if worker.store_dir != self.store_dir:
             return  # retarget has already started the workers of the new build
