@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from scgraph.pipeline import run_build
 from scgraph.settings import Settings
+from server_processes import free_port, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -75,13 +75,6 @@ def client(built: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 _SERVE = [sys.executable, "-m", "scgraph.cli", "serve", "--host", "127.0.0.1"]
 
 
@@ -116,16 +109,6 @@ def start_server(
             stop_server(process)
             raise RuntimeError("server did not start within 60 s")
         time.sleep(0.1)
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server this test run started, by its PID."""
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,11 +23,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+import server_processes
 from scgraph.graph_store import GraphStore
 from scgraph.remote_load import load_build
 from scgraph.remote_store import RemoteStore
 from scgraph.settings import Settings
 from scgraph.store import open_store, resolve_build
+from server_processes import free_port
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -68,21 +69,9 @@ MaxQueryExecutionTime = 30
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server this run started, by its PID."""
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    """Stop a store server this run started, by its PID (Virtuoso takes longer to shut down)."""
+    server_processes.stop_server(process, timeout=30)
 
 
 @dataclass
