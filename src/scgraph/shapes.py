@@ -9,7 +9,7 @@ hundred articles.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -33,11 +33,13 @@ def find_violations(
     origins: dict[str, Location],
     shapes_path: Path,
     store_dir: Path | None = None,
+    focus: Collection[str] | None = None,
 ) -> list[ShaclViolation]:
     """Every SHACL violation in the store's default graph, found by SPARQL, in mapping order.
 
     With `store_dir` (where `store` lives on disk), the queries run in worker processes that open
     it read-only: pyoxigraph holds the GIL while it evaluates a query, so threads would not help.
+    `focus` restricts the shapes to those nodes (IRIs).
     """
     subclasses: dict[str, list[str]] = {}
 
@@ -50,7 +52,7 @@ def find_violations(
             subclasses[cls] = [str(row["sub"].value) for row in solutions]
         return subclasses[cls]
 
-    shape_queries = compile_shapes(shapes, subclasses_of)
+    shape_queries = compile_shapes(shapes, subclasses_of, focus)
     texts = [q.query for q in shape_queries]
     if store_dir is None:
         answers = select_focus_and_value(store, texts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -147,8 +148,11 @@ class _ParsedArticle:
     text: str | None
 
 
-def check_project(mappings_dir: Path, ontology: Ontology) -> CheckedProject:
+def check_project(
+    mappings_dir: Path, ontology: Ontology, only: Iterable[Path] | None = None
+) -> CheckedProject:
     """Check the registry and every article mapping; raise `BuildFailed` listing all problems.
+    `only` checks the registry and just those article mappings (an incremental build's).
 
     >>> from scgraph.ontology import load_ontology
     >>> project = check_project(Path("mappings"), load_ontology(Path("ontology/scgraph.ttl")))
@@ -160,7 +164,7 @@ def check_project(mappings_dir: Path, ontology: Ontology) -> CheckedProject:
     registry_loaded, registry_entities = _parse_registry(registry_path, problems)
     parsed = [
         _parse_article(path, problems)
-        for path in sorted((mappings_dir / ARTICLES_DIR).glob("*.yaml"))
+        for path in sorted((mappings_dir / ARTICLES_DIR).glob("*.yaml") if only is None else only)
     ]
     checker = _Checker(ontology, problems)
     project = checker.check(registry_path, registry_loaded, registry_entities, parsed)
