@@ -123,6 +123,32 @@ def stream_quads(
     return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
 
 
+def stream_article_update(
+    project: CheckedProject,
+    ontology: Ontology,
+    minter: IriMinter,
+    relative_to: Path,
+    sink: Sink,
+    build: tuple[str, dt.datetime, list[Path], list[str]],
+) -> BuildOutput:
+    """An incremental build's quads: those of `project.articles` (their graphs and metadata) and
+    the provenance of the whole build, `build` being its id, start, every input file and every
+    graph name. Only the given articles' input files are described; the rest are in the store."""
+    build_id, started, inputs, graph_names = build
+    builder = _Builder(project, ontology, minter, relative_to, sink)
+    changed = {p for a in project.articles for p in (a.mapping_path, a.text_path)}
+    for path in inputs:
+        if path not in changed:
+            builder.mapping_files[path] = minter.mapping_file(builder.relative(path))
+    for article in project.articles:
+        builder.article(article)
+        builder.flush()
+    builder.graph_names.update(graph_names)
+    builder.provenance(build_id, started, build_started_at(), inputs)
+    builder.flush()
+    return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
+
+
 def _literal(value: TypedLiteral) -> ox.Literal:
     if value.lang is not None:
         return ox.Literal(value.lexical, language=value.lang)

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from scgraph import __version__
 from scgraph.build import BuildOutput, build_quads, build_started_at, stream_quads
+from scgraph.build_inputs import BuildInputs, read_inputs, with_entities, write_inputs
 from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import CheckedProject, check_project
@@ -89,16 +90,18 @@ class _Checked:
     ontology: Ontology
     started: dt.datetime
     root: Path  # paths in provenance are relative to the project folder, wherever it is
+    inputs: BuildInputs  # read before checking: an edit made during the build shows next time
 
 
 def _check(settings: Settings, progress: Progress) -> _Checked:
     started = build_started_at()
+    inputs = read_inputs(settings)
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
     progress(f"checking mappings in {settings.mappings_dir}")
     project = check_project(settings.mappings_dir, ontology)
     progress(f"checked {len(project.articles)} articles ({time.perf_counter() - clock:.1f} s)")
-    return _Checked(project, ontology, started, settings.mappings_dir.resolve().parent)
+    return _Checked(project, ontology, started, settings.mappings_dir.resolve().parent, inputs)
 
 
 def make_quads(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
@@ -131,12 +134,12 @@ def run_build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     checked = _check(settings, progress)
     builds = settings.data_dir / BUILDS_DIR
     builds.mkdir(parents=True, exist_ok=True)
-    with _exclusive_build_lock(settings.data_dir):
+    with exclusive_build_lock(settings.data_dir):
         return _write_and_publish(settings, checked, builds, progress)
 
 
 @contextmanager
-def _exclusive_build_lock(data_dir: Path) -> Iterator[None]:
+def exclusive_build_lock(data_dir: Path) -> Iterator[None]:
     """One build at a time per data directory, so a build may clear another's debris."""
     with (data_dir / ".build.lock").open("w") as lock:
         try:
@@ -167,6 +170,7 @@ def _write_and_publish(
         summary = summarize(open_store(written), output.build_id, settings.base_iri, checksums)
         summary["inputs_sha256"] = input_digest(settings)
         write_summary(staging, summary)
+        write_inputs(staging, with_entities(checked.inputs, checked.project))
         if build_dir.exists():
             shutil.rmtree(build_dir)
         staging.rename(build_dir)
