@@ -1,0 +1,307 @@
+"""`scgraph build`: an incremental build when only article mappings or texts changed, else full.
+
+An incremental build checks the changed and added articles only (against the registry, and the
+entity ids the other articles declared, from the current build's inputs.json), copies the current
+store as a RocksDB checkpoint (hard links, no copy of the data), replaces the changed articles'
+quads and the build's provenance in it (store_delta.py), runs the shapes on the nodes it touched,
+updates the summary and the search index from the change, writes the dumps, and publishes the
+build exactly like a full one: `current` moves only when everything has passed. Its store holds
+the same quads as a full build of the same inputs (tests/test_incremental.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import SH
+
+from scgraph.build import build_id_for, build_started_at, stream_article_update
+from scgraph.build_inputs import (
+    BuildInputs,
+    article_paths,
+    read_inputs,
+    recorded_inputs,
+    write_inputs,
+)
+from scgraph.errors import BuildFailed, DuplicateId, MappingError, StoreError, StoreNotFound
+from scgraph.index_update import update_index_file
+from scgraph.iris import IriMinter
+from scgraph.mapping.checks import REGISTRY_FILE, CheckedProject, check_project
+from scgraph.ontology import RDF_TYPE, load_ontology
+from scgraph.pipeline import (
+    BuildResult,
+    Progress,
+    exclusive_build_lock,
+    input_digest,
+    run_build,
+)
+from scgraph.search import INDEX_FILE
+from scgraph.settings import Settings
+from scgraph.shapes import find_violations, load_shapes
+from scgraph.store import (
+    BUILDS_DIR,
+    DUMPS_DIR,
+    open_store,
+    publish_build,
+    read_summary,
+    resolve_build,
+    store_path,
+    write_dumps,
+    write_summary,
+)
+from scgraph.store_delta import StoreChange, StoreDelta
+
+# Past this share of changed articles a full build is about as fast, and simpler.
+MAX_CHANGED_SHARE = 0.5
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class RebuildPlan:
+    """What an incremental build changes, relative to the build `current` points at."""
+
+    current: Path
+    previous: BuildInputs
+    present: BuildInputs
+    changed: list[str]
+    """Edited or added articles."""
+    removed: list[str]
+
+
+def plan_rebuild(settings: Settings) -> tuple[RebuildPlan | None, str]:
+    """The incremental plan, or None; and, either way, why (for the progress output)."""
+    try:
+        current = resolve_build(settings.data_dir).resolve()
+        summary = read_summary(current)
+    except StoreNotFound:
+        return None, "no current build"
+    previous = recorded_inputs(current)
+    if previous is None:
+        return None, "the current build did not record its inputs"
+    present = read_inputs(settings)
+    changed_globals = sorted(
+        name for name, digest in present.globals.items() if previous.globals.get(name) != digest
+    )
+    if changed_globals:
+        return None, f"changed since the current build: {', '.join(changed_globals)}"
+    if summary.get("base_iri") != settings.base_iri:
+        return None, "the base IRI changed"
+    changed = sorted(
+        article_id
+        for article_id, digest in present.articles.items()
+        if previous.articles.get(article_id) != digest
+    )
+    removed = sorted(set(previous.articles) - set(present.articles))
+    if len(changed) + len(removed) > MAX_CHANGED_SHARE * max(len(present.articles), 1):
+        return None, f"{len(changed) + len(removed)} of {len(present.articles)} articles changed"
+    plan = RebuildPlan(current, previous, present, changed, removed)
+    added = len(set(changed) - set(previous.articles))
+    return plan, (
+        f"{len(changed) - added} edited, {added} added, {len(removed)} removed article(s); "
+        "ontology, shapes and registry unchanged"
+    )
+
+
+def rebuild(settings: Settings, progress: Progress = _quiet, full: bool = False) -> BuildResult:
+    """Build incrementally when possible (see the module docstring), else fully; `full` forces a
+    full build. The progress output says which kind ran and why."""
+    if full:
+        progress("full build: asked for (--full)")
+        return run_build(settings, progress)
+    plan, reason = plan_rebuild(settings)
+    if plan is None:
+        progress(f"full build: {reason}")
+        return run_build(settings, progress)
+    progress(f"incremental build: {reason}")
+    return run_incremental(settings, plan, progress)
+
+
+def run_incremental(
+    settings: Settings, plan: RebuildPlan, progress: Progress = _quiet
+) -> BuildResult:
+    """Check the changed articles, then write, check and publish the updated copy of the store."""
+    started = build_started_at()
+    clock = time.perf_counter()
+    ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
+    mappings = settings.mappings_dir
+    project = check_project(
+        mappings, ontology, only=[article_paths(mappings, a)[0] for a in plan.changed]
+    )
+    _check_unique_ids(project, plan)
+    progress(f"checked {len(project.articles)} article(s) ({time.perf_counter() - clock:.2f} s)")
+
+    root = mappings.resolve().parent
+    minter = IriMinter(settings.base_iri)
+    ids = sorted(plan.present.articles)
+    inputs = [mappings / REGISTRY_FILE, ontology.path]
+    inputs += [path for article_id in ids for path in article_paths(mappings, article_id)]
+    build_id = build_id_for(inputs, started, root)
+    graphs = [minter.registry_graph, minter.metadata_graph, minter.ontology_graph]
+    graphs += [minter.article_graph(article_id) for article_id in ids]
+
+    builds = settings.data_dir / BUILDS_DIR
+    with exclusive_build_lock(settings.data_dir):
+        staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
+        for debris in builds.glob(".staging-*"):
+            shutil.rmtree(debris, ignore_errors=True)
+        build_dir = builds / build_id
+        try:
+            clock = time.perf_counter()
+            store = _copy_store(plan.current, store_path(staging))
+            delta = StoreDelta(store, minter)
+            old_summary = read_summary(plan.current)
+            for article_id in [*plan.changed, *plan.removed]:
+                records = [
+                    minter.mapping_file(_relative(path, root))
+                    for path in article_paths(mappings, article_id)
+                ]
+                delta.remove_article(article_id, records)
+            delta.remove_build(old_summary["build_id"])
+            output = stream_article_update(
+                project, ontology, minter, root, delta.add, (build_id, started, inputs, graphs)
+            )
+            change = delta.apply(settings.base_iri)
+            progress(
+                f"replaced {len(delta.removed)} quads by {len(delta.added)} in a copy of the "
+                f"current store ({time.perf_counter() - clock:.2f} s)"
+            )
+            clock = time.perf_counter()
+            shapes_path = settings.ontology_dir / "shapes.ttl"
+            shapes = load_shapes(shapes_path)
+            focus = _focus_nodes(store, change, shapes)
+            problems: list[MappingError] = list(
+                find_violations(store, shapes, output.origins, shapes_path, None, focus)
+            )
+            progress(
+                f"SHACL on {len(focus)} touched node(s): {len(problems)} violation(s) "
+                f"({time.perf_counter() - clock:.2f} s)"
+            )
+            if problems:
+                raise BuildFailed(problems)
+            clock = time.perf_counter()
+            update_index_file(
+                plan.current / INDEX_FILE,
+                store,
+                settings.base_iri,
+                change.subjects,
+                staging / INDEX_FILE,
+            )
+            store.flush()
+            del store, delta  # pyoxigraph has no close(): release the store before reading it
+            progress(f"updated the search index ({time.perf_counter() - clock:.2f} s)")
+            clock = time.perf_counter()
+            checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
+            progress(f"wrote the dumps ({time.perf_counter() - clock:.2f} s)")
+            summary = _updated_summary(old_summary, change, build_id, checksums)
+            summary["inputs_sha256"] = input_digest(settings)
+            write_summary(staging, summary)
+            write_inputs(staging, _inputs_after(plan, project))
+            if build_dir.exists():
+                shutil.rmtree(build_dir)
+            staging.rename(build_dir)
+        except OSError as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise StoreError(f"cannot write the build into {staging}: {error}") from error
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        publish_build(settings.data_dir, build_dir)
+    progress(f"published {build_dir}")
+    return BuildResult(build_dir, summary)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """A path as the build's provenance names it (build.py: relative to the project folder)."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _copy_store(current: Path, target: Path) -> ox.Store:
+    """A read-write copy of the current build's store: a RocksDB checkpoint, which hard-links
+    the immutable data files, so copying costs no time in the store's size."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = open_store(current)
+    source.backup(str(target))
+    del source
+    return ox.Store(str(target))
+
+
+def _check_unique_ids(project: CheckedProject, plan: RebuildPlan) -> None:
+    """Entity ids are unique across the project: compare the checked articles' ids with those
+    the unchanged articles declared (recorded by the current build)."""
+    replaced = {*plan.changed, *plan.removed}
+    owners = {
+        entity_id: article_id
+        for article_id, entity_ids in plan.previous.entities.items()
+        if article_id not in replaced
+        for entity_id in entity_ids
+    }
+    problems: list[MappingError] = []
+    for article in project.articles:
+        for entity in article.entities:
+            other = owners.get(entity.id)
+            if other is not None:
+                where = entity.location
+                reason = f"duplicate id '{entity.id}' (also declared in article {other})"
+                problems.append(DuplicateId(where.path, where.line, where.column, reason))
+    if problems:
+        raise BuildFailed(problems)
+
+
+def _focus_nodes(store: ox.Store, change: StoreChange, shapes: rdflib.Graph) -> set[str]:
+    """The touched nodes that some shape can target (typed, or the subject of a predicate a
+    shape targets), plus the nodes linking to a node whose types changed (sh:class)."""
+    default = ox.DefaultGraph()
+    predicates = [ox.NamedNode(RDF_TYPE)]
+    predicates += [
+        ox.NamedNode(p) for p in sorted({str(o) for o in shapes.objects(None, SH.targetSubjectsOf)})
+    ]
+    candidates = set(change.subjects)
+    for iri in change.retyped:
+        for quad in store.quads_for_pattern(None, None, ox.NamedNode(iri), default):
+            if isinstance(quad.subject, ox.NamedNode):
+                candidates.add(quad.subject.value)
+    focus = set()
+    for iri in candidates:
+        node = ox.NamedNode(iri)
+        if any(next(store.quads_for_pattern(node, p, None, default), None) for p in predicates):
+            focus.add(iri)
+    return focus
+
+
+def _updated_summary(
+    old: dict[str, Any], change: StoreChange, build_id: str, checksums: dict[str, str]
+) -> dict[str, Any]:
+    """The summary `pipeline.summarize` would count in the updated store, from the change."""
+    per_graph = Counter(old["triples_per_graph"])
+    per_graph.update(change.quads_per_graph)
+    per_class = Counter(old["entities_per_class"])
+    per_class.update(change.typings_per_class)
+    return {
+        **old,
+        "build_id": build_id,
+        "quads": sum(per_graph.values()),
+        "triples": old["triples"] + change.default_triples,
+        "triples_per_graph": {g: n for g, n in sorted(per_graph.items()) if n > 0},
+        "entities_per_class": {c: n for c, n in sorted(per_class.items()) if n > 0},
+        "dumps": checksums,
+    }
+
+
+def _inputs_after(plan: RebuildPlan, project: CheckedProject) -> BuildInputs:
+    entities = {a: ids for a, ids in plan.previous.entities.items() if a in plan.present.articles}
+    entities.update({a.id: [e.id for e in a.entities] for a in project.articles})
+    return BuildInputs(plan.present.globals, plan.present.articles, entities)
