@@ -17,8 +17,9 @@ import typer
 from scgraph.doctor import check_build
 from scgraph.errors import BuildFailed, ExampleQueryError, QuerySyntaxError, ScgraphError
 from scgraph.graph_store import GraphStore
+from scgraph.incremental import rebuild
 from scgraph.mapping.models import ArticleMapping, Registry
-from scgraph.pipeline import is_current, run_build, validate_project
+from scgraph.pipeline import is_current, validate_project
 from scgraph.queries import canonical, load_examples, read_expected
 from scgraph.remote_load import load_build
 from scgraph.remote_store import RemoteStore
@@ -91,14 +92,24 @@ def build(
     if_changed: Annotated[
         bool, typer.Option("--if-changed", help="Do nothing when the served build is current.")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Rebuild everything, even when only some articles changed since the served "
+            "build (otherwise those alone are rebuilt, in a copy of its store).",
+        ),
+    ] = False,
 ) -> None:
-    """Check every mapping, build a fresh store with dumps, and switch to it when all passed."""
+    """Check every mapping, build a fresh store with dumps, and switch to it when all passed.
+    When only article mappings or texts changed since the served build, only those are
+    checked and rebuilt (an incremental build); the output says which kind ran and why."""
     settings = _settings(mappings, store)
     if if_changed and is_current(settings):
         typer.echo("The served build is current: nothing to do.")
         return
     try:
-        result = run_build(settings, _progress)
+        result = rebuild(settings, _progress, full=full)
     except ScgraphError as error:
         raise _fail(error) from error
     if settings.store_url is not None:
