@@ -51,6 +51,7 @@ class StoreDelta:
         self.store, self.minter = store, minter
         self.removed: set[ox.Quad] = set()
         self.added: set[ox.Quad] = set()
+        self.graphs: list[ox.NamedNode] = []
 
     def remove_article(self, article_id: str, file_records: list[str]) -> None:
         """Mark everything article `article_id` contributed; `file_records` are the IRIs of the
@@ -59,6 +60,7 @@ class StoreDelta:
         article = ox.NamedNode(self.minter.article(article_id))
         metadata = ox.NamedNode(self.minter.metadata_graph)
         self.removed.update(self.store.quads_for_pattern(None, None, None, graph))
+        self.graphs.append(graph)
         subjects: set[ox.NamedNode | ox.BlankNode | ox.Triple] = {graph, article}
         subjects.update(ox.NamedNode(iri) for iri in file_records)
         has_target, has_selector = ox.NamedNode(OA + "hasTarget"), ox.NamedNode(OA + "hasSelector")
@@ -102,6 +104,10 @@ class StoreDelta:
         for quad in removed:
             self.store.remove(quad)
         self.store.extend(added)
+        for graph in self.graphs:
+            # A store lists a named graph until it is removed, even once it is empty.
+            if next(self.store.quads_for_pattern(None, None, None, graph), None) is None:
+                self.store.remove_graph(graph)
         for quad, sign in [*((q, -1) for q in removed), *((q, 1) for q in added)]:
             self._count(quad, sign, base_iri, change)
         # Every node the replaced articles describe, changed or not: a node's shapes can depend
