@@ -59,8 +59,9 @@ from scgraph.store import (
 )
 from scgraph.store_delta import StoreChange, StoreDelta
 
-# Past this share of changed articles a full build is about as fast, and simpler.
+# Past this share of changed articles (and this many) a full build is about as fast.
 MAX_CHANGED_SHARE = 0.5
+MAX_CHANGED_ALWAYS = 10
 
 
 def _quiet(_: str) -> None:
@@ -103,7 +104,8 @@ def plan_rebuild(settings: Settings) -> tuple[RebuildPlan | None, str]:
         if previous.articles.get(article_id) != digest
     )
     removed = sorted(set(previous.articles) - set(present.articles))
-    if len(changed) + len(removed) > MAX_CHANGED_SHARE * max(len(present.articles), 1):
+    limit = max(MAX_CHANGED_SHARE * len(present.articles), MAX_CHANGED_ALWAYS)
+    if len(changed) + len(removed) > limit:
         return None, f"{len(changed) + len(removed)} of {len(present.articles)} articles changed"
     plan = RebuildPlan(current, previous, present, changed, removed)
     added = len(set(changed) - set(previous.articles))
