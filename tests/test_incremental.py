@@ -1,0 +1,254 @@
+"""Incremental builds: after an article is edited, added or removed, the build made from the
+current one holds what a full build of the same inputs holds, and fails like a full one."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import time
+import warnings
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from scgraph.build_inputs import INPUTS_FILE
+from scgraph.errors import BuildFailed, DuplicateId, UnknownTerm
+from scgraph.incremental import rebuild
+from scgraph.ontology import RDF_TYPE
+from scgraph.pipeline import run_build
+from scgraph.search import INDEX_FILE
+from scgraph.settings import Settings
+from scgraph.shapes import find_violations, load_shapes
+from scgraph.store import CURRENT_LINK, DUMPS_DIR, open_store, read_summary, resolve_build
+
+ROOT = Path(__file__).resolve().parent.parent
+PERSON = "https://scgraph.org/id/person/nguyen-van-an"
+ARTICLE = "https://scgraph.org/id/article/a9"
+INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _relabel_person(settings: Settings, label: str) -> None:
+    mapping = settings.mappings_dir / "articles" / "a1.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    start = text.index('en: "Nguyen Van An')
+    end = text.index('"', start + 5)
+    mapping.write_text(text[:start] + f'en: "{label}' + text[end:], encoding="utf-8")
+
+
+def _rebuild(settings: Settings, **kwargs: bool) -> tuple[Path, list[str]]:
+    lines: list[str] = []
+    result = rebuild(settings, lines.append, **kwargs)
+    return result.build_dir, lines
+
+
+def _full_build_of(settings: Settings, data_dir: Path) -> Path:
+    """A full build of the same mappings into another data directory."""
+    return run_build(settings.model_copy(update={"data_dir": data_dir})).build_dir
+
+
+def _dump_sets(build: Path) -> dict[str, set[tuple[str, ...]]]:
+    dumps = build / DUMPS_DIR
+    with gzip.open(dumps / "scgraph.nq.gz", "rb") as nquads:
+        from_nquads = {
+            (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
+            for q in ox.parse(nquads.read(), format=ox.RdfFormat.N_QUADS)
+        }
+    trig = rdflib.Dataset()
+    with warnings.catch_warnings():  # rdflib 7's TriG parser calls its own deprecated API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        trig.parse(data=(dumps / "scgraph.trig").read_bytes(), format="trig")
+    turtle = rdflib.Graph()
+    turtle.parse(data=(dumps / "scgraph.ttl").read_bytes(), format="turtle")
+    from_trig = ox.parse((dumps / "scgraph.trig").read_bytes(), format=ox.RdfFormat.TRIG)
+    return {
+        "nquads": from_nquads,
+        "trig (oxigraph)": {
+            (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)) for q in from_trig
+        },
+        "trig (rdflib)": {(s.n3(), p.n3(), o.n3(), g.n3()) for s, p, o, g in trig.quads()},
+        "turtle (rdflib)": {(s.n3(), p.n3(), o.n3()) for s, p, o in turtle},
+    }
+
+
+def _assert_same_build(incremental: Path, full: Path) -> None:
+    # SOURCE_DATE_EPOCH fixes the build time, so the build id and every provenance value match.
+    assert set(open_store(incremental)) == set(open_store(full))
+    assert read_summary(incremental) == read_summary(full)
+    assert (incremental / INDEX_FILE).read_bytes() == (full / INDEX_FILE).read_bytes()
+    assert (incremental / INPUTS_FILE).read_bytes() == (full / INPUTS_FILE).read_bytes()
+    assert _dump_sets(incremental) == _dump_sets(full)
+
+
+@pytest.fixture
+def fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+
+@pytest.mark.usefixtures("fixed_time")
+def test_an_edited_article_gives_the_full_build(mini_project: Settings, tmp_path: Path) -> None:
+    _relabel_person(mini_project, "Nguyen Van An (edited)")
+    text = mini_project.mappings_dir / "articles" / "a1.txt"
+    text.write_text(text.read_text(encoding="utf-8") + "\nThêm một dòng.\n", encoding="utf-8")
+    build, lines = _rebuild(mini_project)
+    assert lines[0].startswith("incremental build: 1 edited, 0 added, 0 removed")
+    store = open_store(build)
+    labels = {q.object.value for q in store.quads_for_pattern(ox.NamedNode(PERSON), None, None)}
+    assert "Nguyen Van An (edited)" in labels and "Nguyen Van An" not in labels
+    _assert_same_build(build, _full_build_of(mini_project, tmp_path / "full"))
+
+
+@pytest.mark.usefixtures("fixed_time")
+def test_a_removed_then_added_article_gives_the_full_build(
+    mini_project: Settings, tmp_path: Path
+) -> None:
+    articles = mini_project.mappings_dir / "articles"
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for name in ("a2.yaml", "a2.txt"):
+        shutil.move(articles / name, aside / name)
+    build, lines = _rebuild(mini_project)
+    assert lines[0].startswith("incremental build: 0 edited, 0 added, 1 removed")
+    graphs = {str(g.value) for g in open_store(build).named_graphs()}
+    assert not any(g.endswith("/article/a2") for g in graphs)
+    _assert_same_build(build, _full_build_of(mini_project, tmp_path / "full-without"))
+
+    for name in ("a2.yaml", "a2.txt"):
+        shutil.move(aside / name, articles / name)
+    build, lines = _rebuild(mini_project)
+    assert lines[0].startswith("incremental build: 0 edited, 1 added, 0 removed")
+    _assert_same_build(build, _full_build_of(mini_project, tmp_path / "full-with"))
+
+
+def test_a_broken_edit_fails_at_its_line_and_leaves_current(mini_project: Settings) -> None:
+    current = (mini_project.data_dir / CURRENT_LINK).resolve()
+    mapping = mini_project.mappings_dir / "articles" / "a1.yaml"
+    _edit(mapping, "prop: isOnline", "prop: isOnlyOnline")
+    with pytest.raises(BuildFailed) as failure:
+        _rebuild(mini_project)
+    [problem] = failure.value.problems
+    assert isinstance(problem, UnknownTerm)
+    assert (problem.path, problem.line) == (mapping, 13)
+    assert (mini_project.data_dir / CURRENT_LINK).resolve() == current
+    assert not list((mini_project.data_dir / "builds").glob(".staging-*"))
+
+
+def test_an_id_another_article_declares_is_a_duplicate(mini_project: Settings) -> None:
+    mapping = mini_project.mappings_dir / "articles" / "a2.yaml"
+    _edit(mapping, "id: da-nang-dich-vu-cong-truc-tuyen", "id: nguyen-van-an")
+    with pytest.raises(BuildFailed) as failure:
+        _rebuild(mini_project)
+    assert [(type(p), p.path, p.line) for p in failure.value.problems] == [
+        (DuplicateId, mapping, 21)
+    ]
+    assert "also declared in article a1" in str(failure.value.problems[0])
+
+
+def test_shapes_restricted_to_focus_nodes_report_only_those() -> None:
+    """The restriction an incremental build puts on the shapes, on a class target and on the
+    SPARQL target of the selector shape: a broken node outside the focus is not reported."""
+    sc, oa = "https://scgraph.org/ontology#", "http://www.w3.org/ns/oa#"
+    node = ox.NamedNode
+    store = ox.Store()
+    for n in (1, 2):
+        build, selector = node(f"https://x.org/build/{n}"), node(f"https://x.org/selector/{n}")
+        store.add(ox.Quad(build, node(RDF_TYPE), node(sc + "Build")))  # no start, no end
+        store.add(ox.Quad(node(f"https://x.org/t/{n}"), node(oa + "hasSelector"), selector))
+        store.add(ox.Quad(node(f"https://x.org/t/{n}"), node(oa + "hasSource"), node(ARTICLE)))
+        store.add(ox.Quad(selector, node(oa + "exact"), ox.Literal("wrong")))
+        store.add(ox.Quad(selector, node(oa + "start"), ox.Literal("0", datatype=INTEGER)))
+        store.add(ox.Quad(selector, node(oa + "end"), ox.Literal("5", datatype=INTEGER)))
+    store.add(ox.Quad(node(ARTICLE), node(sc + "articleText"), ox.Literal("Hello world")))
+    shapes_path = ROOT / "ontology" / "shapes.ttl"
+    shapes = load_shapes(shapes_path)
+
+    def focus_of(focus: set[str] | None) -> set[str]:
+        return {v.focus_node for v in find_violations(store, shapes, {}, shapes_path, None, focus)}
+
+    everything = focus_of(None)
+    assert {"https://x.org/build/1", "https://x.org/selector/1"} < everything
+    assert {"https://x.org/build/2", "https://x.org/selector/2"} < everything
+    only = {"https://x.org/build/1", "https://x.org/selector/1"}
+    assert focus_of(only) == only
+    assert focus_of(set()) == set()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("ontology", "full build: changed since the current build: ontology"),
+        ("registry", "full build: changed since the current build: registry"),
+        ("no record", "full build: the current build did not record its inputs"),
+        ("--full", "full build: asked for (--full)"),
+    ],
+)
+def test_a_change_beyond_the_articles_makes_a_full_build(
+    mini_project: Settings, tmp_path: Path, change: str, reason: str
+) -> None:
+    ontology = tmp_path / "ontology"
+    shutil.copytree(ROOT / "ontology", ontology)
+    settings = mini_project.model_copy(update={"ontology_dir": ontology})
+    if change == "ontology":
+        with (ontology / "scgraph.ttl").open("a", encoding="utf-8") as turtle:
+            turtle.write("\n# an edit\n")
+    elif change == "registry":
+        _edit(settings.mappings_dir / "registry.yaml", "Da Nang", "Da Nang City")
+    elif change == "no record":
+        (resolve_build(settings.data_dir) / INPUTS_FILE).unlink()
+    _relabel_person(settings, "Nguyen Van An (edited)")
+    _, lines = _rebuild(settings, full=change == "--full")
+    assert lines[0] == reason
+    assert any(line.startswith("SHACL: ") for line in lines)  # the full build's shape stage
+    # Unchanged inputs again: the next build is incremental.
+    _, lines = _rebuild(settings)
+    assert lines[0].startswith("incremental build: 0 edited")
+
+
+class _Heading(HTMLParser):
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.inside, self.text = False, ""
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.inside = self.inside or tag == "h1"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside = self.inside and tag != "h1"
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.text += data
+
+
+def test_the_server_serves_the_edited_label_after_an_incremental_build(
+    mini_project: Settings,
+    start_scgraph: Callable[[list[str], Settings], tuple[str, Path]],
+) -> None:
+    settings = mini_project.model_copy(update={"reload_check_s": 0.2, "query_workers": 1})
+    base, _ = start_scgraph([], settings)
+    page = "/page/person/nguyen-van-an"
+    assert _Heading(httpx.get(base + page, params={"lang": "en"}).text).text.strip() == (
+        "Nguyen Van An"
+    )
+    _relabel_person(settings, "Nguyen Van An Renamed")
+    build, lines = _rebuild(settings)
+    assert lines[0].startswith("incremental build: 1 edited")
+    deadline = time.monotonic() + 30  # a bound on the wait, not a speed assertion
+    while httpx.get(base + "/health").json()["build"] != build.name:
+        assert time.monotonic() < deadline, "the server did not switch to the new build"
+        time.sleep(0.1)
+    heading = _Heading(httpx.get(base + page, params={"lang": "en"}).text).text.strip()
+    assert heading == "Nguyen Van An Renamed"
+    hits = httpx.get(base + "/api/search", params={"q": "van an renamed", "lang": "en"}).json()
+    assert [hit["id"] for hit in hits["results"]] == ["person/nguyen-van-an"]
