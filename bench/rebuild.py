@@ -1,0 +1,130 @@
+"""Rebuild time after one article changes, against a full build of the same store, in one run.
+
+`python -m bench.rebuild [--sizes 300,1000]` generates each project with bench/generate.py (seed
+0) in a temporary folder, makes a full build (`scgraph build --full`), then three incremental
+builds: one article's English label edited, one article removed, the same article added back.
+It prints the seconds of each next to the full build's and their ratio, and, for the edit, the
+seconds up to each progress line of the rebuild (so a stage that grows with the store shows).
+The issue's target is a rebuild within 2 s on 10,000 articles; compare the rows of two sizes to
+see whether a rebuild grows with the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench.generate import generate
+from scgraph.incremental import rebuild
+from scgraph.settings import Settings
+from scgraph.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SIZES = (300, 1000)
+TARGET_ARTICLES, TARGET_SECONDS = 10_000, 2.0  # issue 7
+
+
+class _Clock:
+    """Progress lines with the seconds since the build started."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.lines: list[tuple[float, str]] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append((time.perf_counter() - self.start, line))
+
+
+def _timed(settings: Settings, full: bool = False) -> tuple[float, float, _Clock]:
+    """Wall and CPU seconds (this process and its finished children) of one build."""
+    clock = _Clock()
+    before = os.times()
+    rebuild(settings, clock, full=full)
+    after = os.times()
+    cpu = sum(after[:4]) - sum(before[:4])
+    return time.perf_counter() - clock.start, cpu, clock
+
+
+def _edit_label(mappings: Path, article_id: str) -> None:
+    mapping = mappings / "articles" / f"{article_id}.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    start = text.index("en: '", text.index("entities:")) + len("en: '")
+    mapping.write_text(text[:start] + "Edited " + text[start:], encoding="utf-8")
+
+
+def measure(articles: int) -> tuple[list[str], float]:
+    """The report lines of one size, and the seconds of the edit's rebuild."""
+    with tempfile.TemporaryDirectory(prefix="scgraph-bench-rebuild-") as folder:
+        mappings = generate(Path(folder), articles)
+        settings = Settings(
+            mappings_dir=mappings, ontology_dir=ROOT / "ontology", data_dir=Path(folder) / "var"
+        )
+        full, full_cpu, _ = _timed(settings, full=True)
+        quads = len(open_store(settings.data_dir))
+        article_id = f"bench_{articles // 2:06d}"
+        _edit_label(mappings, article_id)
+        edit, edit_cpu, edit_clock = _timed(settings)
+        aside = Path(folder) / "aside"
+        aside.mkdir()
+        for suffix in (".yaml", ".txt"):
+            shutil.move(mappings / "articles" / f"{article_id}{suffix}", aside)
+        remove, remove_cpu, remove_clock = _timed(settings)
+        for suffix in (".yaml", ".txt"):
+            shutil.move(aside / f"{article_id}{suffix}", mappings / "articles")
+        add, add_cpu, add_clock = _timed(settings)
+        for clock in (edit_clock, remove_clock, add_clock):
+            kind = clock.lines[0][1]
+            if not kind.startswith("incremental build"):
+                raise RuntimeError(f"expected an incremental build, got: {kind}")
+        lines = [
+            f"{articles} articles, {quads:,} quads in the store "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
+            f"  full build   {full:8.2f} s  cpu {full_cpu:7.2f} s",
+        ]
+        for name, seconds, cpu in (
+            ("edit one", edit, edit_cpu),
+            ("remove one", remove, remove_cpu),
+            ("add it back", add, add_cpu),
+        ):
+            lines.append(
+                f"  {name:<12} {seconds:8.2f} s  cpu {cpu:7.2f} s  "
+                f"= {seconds / full:.3f} × full build"
+            )
+        lines.append("  edit one, seconds up to each step:")
+        previous = 0.0
+        for at, line in edit_clock.lines:
+            lines.append(f"    {at:6.2f} (+{at - previous:5.2f})  {line}")
+            previous = at
+        lines.append(f"    {edit:6.2f} (+{edit - previous:5.2f})  done")
+        return lines, edit
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.rebuild", description=__doc__)
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
+    args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
+    edits: dict[int, float] = {}
+    for articles in [int(size) for size in args.sizes.split(",")]:
+        lines, edits[articles] = measure(articles)
+        for line in lines:
+            print(line, flush=True)
+    sizes = sorted(edits)
+    for small, large in itertools.pairwise(sizes):
+        print(
+            f"edit rebuild {small} → {large} articles: ×{edits[large] / edits[small]:.2f} "
+            f"for ×{large / small:.1f} the store"
+        )
+    largest = sizes[-1]
+    print(
+        f"target: ≤ {TARGET_SECONDS:.0f} s on {TARGET_ARTICLES:,} articles; "
+        f"measured {edits[largest]:.2f} s on {largest:,}"
+    )
+
+
+if __name__ == "__main__":
+    main()
