@@ -18,13 +18,14 @@ import rdflib
 
 from scgraph.build_inputs import INPUTS_FILE
 from scgraph.errors import BuildFailed, DuplicateId, UnknownTerm
-from scgraph.incremental import rebuild
+from scgraph.incremental import focus_nodes, rebuild
 from scgraph.ontology import RDF_TYPE
 from scgraph.pipeline import run_build
 from scgraph.search import INDEX_FILE
 from scgraph.settings import Settings
 from scgraph.shapes import find_violations, load_shapes
 from scgraph.store import CURRENT_LINK, DUMPS_DIR, open_store, read_summary, resolve_build
+from scgraph.store_delta import StoreChange
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSON = "https://scgraph.org/id/person/nguyen-van-an"
@@ -172,7 +173,11 @@ def test_shapes_restricted_to_focus_nodes_report_only_those() -> None:
     shapes_path = ROOT / "ontology" / "shapes.ttl"
     shapes = load_shapes(shapes_path)
 
-    def focus_of(focus: set[str] | None) -> set[str]:
+    def focus_of(nodes: set[str] | None) -> set[str]:
+        focus = None
+        if nodes is not None:
+            change = StoreChange(subjects=nodes)
+            focus = focus_nodes(store, change)
         return {v.focus_node for v in find_violations(store, shapes, {}, shapes_path, None, focus)}
 
     everything = focus_of(None)

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-import rdflib
-from rdflib.namespace import SH
 
 from scgraph.build import build_id_for, build_started_at, stream_article_update
 from scgraph.build_inputs import (
@@ -181,7 +179,7 @@ def run_incremental(
             clock = time.perf_counter()
             shapes_path = settings.ontology_dir / "shapes.ttl"
             shapes = load_shapes(shapes_path)
-            focus = _focus_nodes(store, change, shapes)
+            focus = focus_nodes(store, change)
             problems: list[MappingError] = list(
                 find_violations(store, shapes, output.origins, shapes_path, None, focus)
             )
@@ -263,24 +261,24 @@ def _check_unique_ids(project: CheckedProject, plan: RebuildPlan) -> None:
         raise BuildFailed(problems)
 
 
-def _focus_nodes(store: ox.Store, change: StoreChange, shapes: rdflib.Graph) -> set[str]:
-    """The touched nodes that some shape can target (typed, or the subject of a predicate a
-    shape targets), plus the nodes linking to a node whose types changed (sh:class)."""
+def focus_nodes(store: ox.Store, change: StoreChange) -> dict[str, set[str]]:
+    """The nodes the change touched, and those linking to a node whose types changed (sh:class),
+    each with its classes and the predicates it is the subject of (`shape_queries.Focus`)."""
     default = ox.DefaultGraph()
-    predicates = [ox.NamedNode(RDF_TYPE)]
-    predicates += [
-        ox.NamedNode(p) for p in sorted({str(o) for o in shapes.objects(None, SH.targetSubjectsOf)})
-    ]
     candidates = set(change.subjects)
     for iri in change.retyped:
         for quad in store.quads_for_pattern(None, None, ox.NamedNode(iri), default):
             if isinstance(quad.subject, ox.NamedNode):
                 candidates.add(quad.subject.value)
-    focus = set()
+    focus: dict[str, set[str]] = {}
     for iri in candidates:
-        node = ox.NamedNode(iri)
-        if any(next(store.quads_for_pattern(node, p, None, default), None) for p in predicates):
-            focus.add(iri)
+        described = set()
+        for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None, default):
+            described.add(quad.predicate.value)
+            if quad.predicate.value == RDF_TYPE and isinstance(quad.object, ox.NamedNode):
+                described.add(quad.object.value)
+        if described:
+            focus[iri] = described
     return focus
 
 

@@ -9,7 +9,7 @@ hundred articles.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,7 +19,7 @@ from rdflib.namespace import SH
 
 from scgraph.errors import OntologyError, ShaclViolation
 from scgraph.mapping.checks import Location
-from scgraph.shape_queries import compile_shapes
+from scgraph.shape_queries import Focus, compile_shapes
 from scgraph.store import select_focus_and_value, select_in_processes
 
 _SUBCLASSES = """
@@ -33,13 +33,13 @@ def find_violations(
     origins: dict[str, Location],
     shapes_path: Path,
     store_dir: Path | None = None,
-    focus: Collection[str] | None = None,
+    focus: Focus | None = None,
 ) -> list[ShaclViolation]:
     """Every SHACL violation in the store's default graph, found by SPARQL, in mapping order.
 
     With `store_dir` (where `store` lives on disk), the queries run in worker processes that open
     it read-only: pyoxigraph holds the GIL while it evaluates a query, so threads would not help.
-    `focus` restricts the shapes to those nodes (IRIs).
+    `focus` restricts the shapes to those nodes (see `shape_queries.compile_shapes`).
     """
     subclasses: dict[str, list[str]] = {}
 
@@ -61,9 +61,9 @@ def find_violations(
     problems = []
     for shape_query, rows in zip(shape_queries, answers, strict=True):
         path = _short_iri(shape_query.path) if shape_query.path else None
-        for focus, value in rows:
+        for node, value in rows:
             problems.append(
-                _violation(focus, path, shape_query.message, value, origins, shapes_path)
+                _violation(node, path, shape_query.message, value, origins, shapes_path)
             )
     return sorted(problems, key=ShaclViolation.sort_key)
 
