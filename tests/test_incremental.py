@@ -4,7 +4,10 @@ current one holds what a full build of the same inputs holds, and fails like a f
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -257,3 +260,39 @@ def test_the_server_serves_the_edited_label_after_an_incremental_build(
     assert heading == "Nguyen Van An Renamed"
     hits = httpx.get(base + "/api/search", params={"q": "van an renamed", "lang": "en"}).json()
     assert [hit["id"] for hit in hits["results"]] == ["person/nguyen-van-an"]
+
+
+def test_scgraph_build_says_which_kind_ran_and_reports_a_broken_edit(
+    mini_project: Settings,
+) -> None:
+    def build(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "scgraph.cli", "build", *extra],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={
+                **os.environ,
+                "SCGRAPH_MAPPINGS_DIR": str(mini_project.mappings_dir),
+                "SCGRAPH_ONTOLOGY_DIR": str(mini_project.ontology_dir),
+                "SCGRAPH_DATA_DIR": str(mini_project.data_dir),
+            },
+        )
+
+    _relabel_person(mini_project, "Nguyen Van An (CLI)")
+    done = build()
+    assert done.returncode == 0, done.stderr
+    assert "· incremental build: 1 edited, 0 added, 0 removed" in done.stderr
+    assert "Built " in done.stdout
+    done = build("--full")
+    assert done.returncode == 0, done.stderr
+    assert "· full build: asked for (--full)" in done.stderr
+
+    current = (mini_project.data_dir / CURRENT_LINK).resolve()
+    mapping = mini_project.mappings_dir / "articles" / "a1.yaml"
+    _edit(mapping, "prop: isOnline", "prop: isOnlyOnline")
+    done = build()
+    assert done.returncode == 1
+    assert f"{mapping}:13:" in done.stderr and "isOnlyOnline" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (mini_project.data_dir / CURRENT_LINK).resolve() == current
