@@ -57,7 +57,7 @@ def _edit_label(mappings: Path, article_id: str) -> None:
     mapping.write_text(text[:start] + "Edited " + text[start:], encoding="utf-8")
 
 
-def measure(articles: int) -> tuple[list[str], float]:
+def measure(articles: int, only_edit: bool = False) -> tuple[list[str], float]:
     """The report lines of one size, and the seconds of the edit's rebuild."""
     with tempfile.TemporaryDirectory(prefix="scgraph-bench-rebuild-") as folder:
         mappings = generate(Path(folder), articles)
@@ -69,15 +69,17 @@ def measure(articles: int) -> tuple[list[str], float]:
         article_id = f"bench_{articles // 2:06d}"
         _edit_label(mappings, article_id)
         edit, edit_cpu, edit_clock = _timed(settings)
-        aside = Path(folder) / "aside"
-        aside.mkdir()
-        for suffix in (".yaml", ".txt"):
-            shutil.move(mappings / "articles" / f"{article_id}{suffix}", aside)
-        remove, remove_cpu, remove_clock = _timed(settings)
-        for suffix in (".yaml", ".txt"):
-            shutil.move(aside / f"{article_id}{suffix}", mappings / "articles")
-        add, add_cpu, add_clock = _timed(settings)
-        for clock in (edit_clock, remove_clock, add_clock):
+        cases = [("edit one", edit, edit_cpu, edit_clock)]
+        if not only_edit:
+            aside = Path(folder) / "aside"
+            aside.mkdir()
+            for suffix in (".yaml", ".txt"):
+                shutil.move(mappings / "articles" / f"{article_id}{suffix}", aside)
+            cases.append(("remove one", *_timed(settings)))
+            for suffix in (".yaml", ".txt"):
+                shutil.move(aside / f"{article_id}{suffix}", mappings / "articles")
+            cases.append(("add it back", *_timed(settings)))
+        for *_, clock in cases:
             kind = clock.lines[0][1]
             if not kind.startswith("incremental build"):
                 raise RuntimeError(f"expected an incremental build, got: {kind}")
@@ -86,11 +88,7 @@ def measure(articles: int) -> tuple[list[str], float]:
             f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
             f"  full build   {full:8.2f} s  cpu {full_cpu:7.2f} s",
         ]
-        for name, seconds, cpu in (
-            ("edit one", edit, edit_cpu),
-            ("remove one", remove, remove_cpu),
-            ("add it back", add, add_cpu),
-        ):
+        for name, seconds, cpu, _ in cases:
             lines.append(
                 f"  {name:<12} {seconds:8.2f} s  cpu {cpu:7.2f} s  "
                 f"= {seconds / full:.3f} × full build"
@@ -107,10 +105,11 @@ def measure(articles: int) -> tuple[list[str], float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.rebuild", description=__doc__)
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
+    parser.add_argument("--only-edit", action="store_true", help="skip the remove and add cases")
     args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
     edits: dict[int, float] = {}
     for articles in [int(size) for size in args.sizes.split(",")]:
-        lines, edits[articles] = measure(articles)
+        lines, edits[articles] = measure(articles, args.only_edit)
         for line in lines:
             print(line, flush=True)
     sizes = sorted(edits)
