@@ -20,6 +20,7 @@ import pytest
 import rdflib
 
 from scgraph.build_inputs import INPUTS_FILE
+from scgraph.doctor import check_build
 from scgraph.errors import BuildFailed, DuplicateId, UnknownTerm
 from scgraph.incremental import focus_nodes, rebuild
 from scgraph.ontology import RDF_TYPE
@@ -106,6 +107,7 @@ def test_an_edited_article_gives_the_full_build(mini_project: Settings, tmp_path
     text.write_text(text.read_text(encoding="utf-8") + "\nThêm một dòng.\n", encoding="utf-8")
     build, lines = _rebuild(mini_project)
     assert lines[0].startswith("incremental build: 1 edited, 0 added, 0 removed")
+    assert check_build(mini_project) == []  # `scgraph check`: store, summary, dumps, index
     store = open_store(build)
     labels = {q.object.value for q in store.quads_for_pattern(ox.NamedNode(PERSON), None, None)}
     assert "Nguyen Van An (edited)" in labels and "Nguyen Van An" not in labels
