@@ -21,8 +21,8 @@ import rdflib
 
 from scgraph.build_inputs import INPUTS_FILE
 from scgraph.doctor import check_build
-from scgraph.errors import BuildFailed, DuplicateId, UnknownTerm
-from scgraph.incremental import focus_nodes, rebuild
+from scgraph.errors import BuildFailed, DuplicateId, StoreError, UnknownTerm
+from scgraph.incremental import focus_nodes, plan_rebuild, rebuild, run_incremental
 from scgraph.ontology import RDF_TYPE
 from scgraph.pipeline import run_build
 from scgraph.search import INDEX_FILE
@@ -298,3 +298,15 @@ def test_scgraph_build_says_which_kind_ran_and_reports_a_broken_edit(
     assert f"{mapping}:13:" in done.stderr and "isOnlyOnline" in done.stderr
     assert "Traceback" not in done.stderr
     assert (mini_project.data_dir / CURRENT_LINK).resolve() == current
+
+
+def test_a_plan_made_before_another_build_was_published_is_refused(
+    mini_project: Settings,
+) -> None:
+    _relabel_person(mini_project, "Nguyen Van An (planned)")
+    plan, _ = plan_rebuild(mini_project)
+    assert plan is not None
+    published = run_build(mini_project).build_dir
+    with pytest.raises(StoreError, match="another build was published"):
+        run_incremental(mini_project, plan)
+    assert (mini_project.data_dir / CURRENT_LINK).resolve() == published.resolve()

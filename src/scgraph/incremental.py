@@ -152,6 +152,8 @@ def run_incremental(
 
     builds = settings.data_dir / BUILDS_DIR
     with exclusive_build_lock(settings.data_dir):
+        if resolve_build(settings.data_dir).resolve() != plan.current:
+            raise StoreError("another build was published while this one was checked; run again")
         staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
         for debris in builds.glob(".staging-*"):
             shutil.rmtree(debris, ignore_errors=True)
