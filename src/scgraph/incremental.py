@@ -32,7 +32,7 @@ from scgraph.build_inputs import (
 from scgraph.errors import BuildFailed, DuplicateId, MappingError, StoreError, StoreNotFound
 from scgraph.index_update import update_index_file
 from scgraph.iris import IriMinter
-from scgraph.mapping.checks import REGISTRY_FILE, CheckedProject, check_project
+from scgraph.mapping.checks import REGISTRY_FILE, CheckedProject, Location, check_project
 from scgraph.ontology import RDF_TYPE, load_ontology
 from scgraph.pipeline import (
     BuildResult,
@@ -178,19 +178,7 @@ def run_incremental(
                 f"replaced {len(delta.removed)} quads by {len(delta.added)} in a copy of the "
                 f"current store ({time.perf_counter() - clock:.2f} s)"
             )
-            clock = time.perf_counter()
-            shapes_path = settings.ontology_dir / "shapes.ttl"
-            shapes = load_shapes(shapes_path)
-            focus = focus_nodes(store, change)
-            problems: list[MappingError] = list(
-                find_violations(store, shapes, output.origins, shapes_path, None, focus)
-            )
-            progress(
-                f"SHACL on {len(focus)} touched node(s): {len(problems)} violation(s) "
-                f"({time.perf_counter() - clock:.2f} s)"
-            )
-            if problems:
-                raise BuildFailed(problems)
+            _check_shapes(settings, store, change, output.origins, progress)
             clock = time.perf_counter()
             update_index_file(
                 plan.current / INDEX_FILE,
@@ -221,6 +209,28 @@ def run_incremental(
         publish_build(settings.data_dir, build_dir)
     progress(f"published {build_dir}")
     return BuildResult(build_dir, summary)
+
+
+def _check_shapes(
+    settings: Settings,
+    store: ox.Store,
+    change: StoreChange,
+    origins: dict[str, Location],
+    progress: Progress,
+) -> None:
+    """The shapes on the nodes `change` touched; raises `BuildFailed` with every violation."""
+    clock = time.perf_counter()
+    shapes_path = settings.ontology_dir / "shapes.ttl"
+    focus = focus_nodes(store, change)
+    problems: list[MappingError] = list(
+        find_violations(store, load_shapes(shapes_path), origins, shapes_path, None, focus)
+    )
+    progress(
+        f"SHACL on {len(focus)} touched node(s): {len(problems)} violation(s) "
+        f"({time.perf_counter() - clock:.2f} s)"
+    )
+    if problems:
+        raise BuildFailed(problems)
 
 
 def _relative(path: Path, root: Path) -> str:
