@@ -194,3 +194,29 @@ def test_every_problem_in_every_file_is_reported_in_one_run(
         assert {(p.path.name, p.line, p.column, type(p)) for p in alone} <= reported
     # The three files also reuse each other's ids: reported too, at the later declarations.
     assert any(isinstance(p, DuplicateId) for p in failed.value.problems)
+
+
+def test_articles_checked_in_worker_processes_report_the_same(
+    tmp_path: Path, ontology: Ontology
+) -> None:
+    """Articles are read in forked processes and their problems sent back: same problems, same
+    places, same order as when read here, for every bad mapping at once."""
+    shutil.copytree(MINI, tmp_path / "m")
+    for path in BAD.iterdir():
+        shutil.copy(path, tmp_path / "m" / "articles" / path.name)
+    outcomes = []
+    for workers in (1, 2):
+        with pytest.raises(BuildFailed) as failed:
+            check_project(tmp_path / "m", ontology, workers=workers)
+        outcomes.append(
+            [(type(p), p.path, p.line, p.column, p.reason, str(p)) for p in failed.value.problems]
+        )
+    assert len(outcomes[0]) > 10
+    assert {kind for kind, *_ in outcomes[0]} >= {QuoteNotFound, YamlSyntaxError, UnknownTerm}
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_clean_project_checked_in_worker_processes_is_the_same(ontology: Ontology) -> None:
+    here, forked = (check_project(MINI, ontology, workers=workers) for workers in (1, 2))
+    assert here == forked
+    assert [len(a.facts) for a in forked.articles] == [len(a.facts) for a in here.articles] != []

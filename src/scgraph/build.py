@@ -2,6 +2,12 @@
 
 Oxigraph does no inference, so every parent class, super-property and inverse the ontology implies
 is written out here, in the same graph as the statement that implies it.
+
+Quads leave the builder as N-Quads text, the form `Store.bulk_load` reads: each term is written
+once by pyoxigraph's own term syntax (`str(ox.NamedNode(...))`, `str(ox.Literal(...))`, which also
+checks IRIs and language tags), and a quad is four such strings. Making `ox.Quad` objects cost
+more than the rest of the builder; `build_quads` parses the text back for those who need them.
+Articles can be built in worker processes (`scgraph.build_pool`).
 """
 
 from __future__ import annotations
@@ -42,9 +48,23 @@ from scgraph.text import nfc
 
 SC = ONTOLOGY_IRI + "#"
 _CONTEXT_CHARS = 32  # prefix/suffix length of text quote selectors
+_TERMS_KEPT = 50_000  # IRI terms remembered between parts
 
 
-Sink = Callable[[list[ox.Quad]], None]
+@dataclass
+class Part:
+    """One graph's worth of the dataset (registry, an article, ontology and provenance) as
+    N-Quads: `named` holds each quad in its named graph, `merged` the same statements without a
+    graph name, for the default graph (the merge)."""
+
+    named: bytes
+    merged: bytes
+    count: int
+
+
+Sink = Callable[[Part], None]
+QuadSink = Callable[[list[ox.Quad]], None]  # an incremental build's sink compares quads
+Quad = tuple[str, str, str, str]  # subject, predicate, object, graph in N-Triples term syntax
 
 
 @dataclass
@@ -91,7 +111,11 @@ def build_quads(
 ) -> BuildOutput:
     """All quads of the dataset, deduplicated, in one list."""
     quads: list[ox.Quad] = []
-    output = stream_quads(project, ontology, minter, started, relative_to, quads.extend)
+
+    def parse(part: Part) -> None:
+        quads.extend(ox.parse(part.named, format=ox.RdfFormat.N_QUADS))
+
+    output = stream_quads(project, ontology, minter, started, relative_to, parse)
     output.quads = list(dict.fromkeys(quads))  # parts could repeat a quad of a shared graph
     return output
 
@@ -103,20 +127,25 @@ def stream_quads(
     started: dt.datetime,
     relative_to: Path,
     sink: Sink,
+    workers: int = 1,
 ) -> BuildOutput:
     """The quads of the dataset handed to `sink` one graph's worth at a time (registry, each
-    article, ontology, provenance), so memory holds one article's quads, not the dataset's.
-    Quads are deduplicated within each part; a store, being a set, removes the rest."""
+    article, ontology, provenance), so memory holds a few articles' quads, not the dataset's.
+    Quads are deduplicated within each part; a store, being a set, removes the rest. With
+    `workers` > 1, articles are built in that many forked processes (same parts, same order)."""
+    from scgraph.build_pool import article_parts  # the pool module imports this one
+
     inputs = [project.registry_path, ontology.path]
     for article in project.articles:
         inputs += [article.mapping_path, article.text_path]
-    builder = _Builder(project, ontology, minter, relative_to, sink)
+    builder = QuadBuilder(project, ontology, minter, relative_to, sink)
     build_id = build_id_for(inputs, started, relative_to)
+    # Fork before the first part reaches the sink: the sink may open a store, which a forked
+    # process must not inherit.
+    for built in article_parts(builder, project.articles, workers):
+        builder.absorb(built)
     builder.registry(project.registry)
     builder.flush()
-    for article in project.articles:
-        builder.article(article)
-        builder.flush()
     builder.ontology_graph()
     builder.provenance(build_id, started, build_started_at(), inputs)
     builder.flush()
@@ -128,14 +157,18 @@ def stream_article_update(
     ontology: Ontology,
     minter: IriMinter,
     relative_to: Path,
-    sink: Sink,
+    sink: QuadSink,
     build: tuple[str, dt.datetime, list[Path], list[str]],
 ) -> BuildOutput:
     """An incremental build's quads: those of `project.articles` (their graphs and metadata) and
     the provenance of the whole build, `build` being its id, start, every input file and every
     graph name. Only the given articles' input files are described; the rest are in the store."""
     build_id, started, inputs, graph_names = build
-    builder = _Builder(project, ontology, minter, relative_to, sink)
+
+    def parse(part: Part) -> None:
+        sink(list(ox.parse(part.named, format=ox.RdfFormat.N_QUADS)))
+
+    builder = QuadBuilder(project, ontology, minter, relative_to, parse)
     changed = {p for a in project.articles for p in (a.mapping_path, a.text_path)}
     for path in inputs:
         if path not in changed:
@@ -149,17 +182,34 @@ def stream_article_update(
     return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
 
 
-def _literal(value: TypedLiteral) -> ox.Literal:
+# Literals as N-Triples terms, written by pyoxigraph (escapes, datatype and language syntax).
+
+
+def _literal(value: TypedLiteral) -> str:
     if value.lang is not None:
-        return ox.Literal(value.lexical, language=value.lang)
-    return ox.Literal(value.lexical, datatype=ox.NamedNode(value.datatype))
+        return _text(value.lexical, value.lang)
+    return str(ox.Literal(value.lexical, datatype=ox.NamedNode(value.datatype)))
 
 
-def _typed(lexical: str, datatype: str) -> ox.Literal:
-    return ox.Literal(lexical, datatype=ox.NamedNode(XSD + datatype))
+def _text(text: str, language: str | None = None) -> str:
+    return str(ox.Literal(text, language=language))
 
 
-class _Builder:
+def _typed(lexical: str, datatype: str) -> str:
+    return str(ox.Literal(lexical, datatype=ox.NamedNode(XSD + datatype)))
+
+
+@dataclass
+class ArticlePart:
+    """One article's part, with what the builder learnt making it (see `QuadBuilder.absorb`)."""
+
+    part: Part
+    graph: str
+    origins: dict[str, Location]
+    mapping_files: dict[Path, str]
+
+
+class QuadBuilder:
     def __init__(
         self,
         project: CheckedProject,
@@ -174,7 +224,8 @@ class _Builder:
         self.minter = minter
         self.relative_to = relative_to
         self.individuals = project.individuals
-        self.quads: set[ox.Quad] = set()
+        self.terms: dict[str, str] = {}  # IRI → its N-Triples term, checked once
+        self.quads: set[Quad] = set()
         self.origins: dict[str, Location] = {}
         self.graph_names: set[str] = set()
         self.entity_iris: dict[str, str] = {}
@@ -191,29 +242,71 @@ class _Builder:
 
     def flush(self) -> None:
         if self.quads:
-            self.sink(list(self.quads))
-            self.emitted += len(self.quads)
-            self.quads = set()
+            part = self.take_part()
+            self.emitted += part.count
+            self.sink(part)
 
-    def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal | str, graph: str) -> None:
-        obj = ox.NamedNode(o) if isinstance(o, str) else o
-        self.quads.add(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), obj, ox.NamedNode(graph)))
+    def take_part(self) -> Part:
+        """The quads added since the last part, as N-Quads."""
+        quads, self.quads = self.quads, set()
+        if len(self.terms) > _TERMS_KEPT:  # evidence IRIs are new in every article
+            self.terms.clear()
+        named = "".join(f"{s} {p} {o} {g} .\n" for s, p, o, g in quads)
+        merged = "".join(f"{s} {p} {o} .\n" for s, p, o, _ in quads)
+        return Part(named.encode(), merged.encode(), len(quads))
+
+    def article_part(self, article: CheckedArticle) -> ArticlePart:
+        """One article's quads and the origins, graph and mapping file they add."""
+        origins, self.origins = self.origins, {}
+        known_files = set(self.mapping_files)
+        try:
+            self.article(article)
+            part = self.take_part()
+            new_files = {p: i for p, i in self.mapping_files.items() if p not in known_files}
+            graph = self.minter.article_graph(article.id)
+            return ArticlePart(part, graph, self.origins, new_files)
+        finally:
+            self.origins = origins
+
+    def absorb(self, built: ArticlePart) -> None:
+        """Take in an article part made here or in a worker process: hand it to the sink and
+        remember its origins, graph and mapping file (provenance lists them once)."""
+        self.emitted += built.part.count
+        self.sink(built.part)
+        self.origins.update(built.origins)
+        self.graph_names.add(built.graph)
+        self.mapping_files.update(built.mapping_files)
+
+    def iri(self, value: str) -> str:
+        term = self.terms.get(value)
+        if term is None:
+            term = self.terms[value] = str(ox.NamedNode(value))
+        return term
+
+    def add(self, s: str, p: str, o: str, graph: str) -> None:
+        """A quad; `o` is an N-Triples term (`self.iri(...)` or a literal from `_text`...)."""
+        self.quads.add((self.iri(s), self.iri(p), o, self.iri(graph)))
+
+    def link(self, s: str, p: str, o: str, graph: str) -> None:
+        """A quad whose object is the IRI `o`."""
+        self.add(s, p, self.iri(o), graph)
 
     def add_types(self, s: str, class_names: list[str], graph: str) -> None:
         for iri in self.onto.class_iris_with_ancestors(class_names):
-            self.add(s, RDF_TYPE, iri, graph)
+            self.link(s, RDF_TYPE, iri, graph)
 
-    def add_statement(self, s: str, prop: str, o: ox.NamedNode | ox.Literal, graph: str) -> None:
-        """A statement, its super-properties and, for links, its inverse."""
+    def add_statement(self, s: str, prop: str, o: str, graph: str) -> None:
+        """A statement (`o` an N-Triples term), its super-properties and, for links, its
+        inverse."""
         term = self.onto.properties[prop]
         for p in (term.iri, *sorted(term.ancestors)):
             self.add(s, p, o, graph)
-        if term.inverse and isinstance(o, ox.NamedNode):
+        if term.inverse and o.startswith("<"):
             inverse = self.onto.local_name(term.inverse)
             inverse_term = self.onto.properties.get(inverse or "")
             ancestors = sorted(inverse_term.ancestors) if inverse_term else []
             for p in (term.inverse, *ancestors):
-                self.add(o.value, p, s, graph)
+                self.link(o[1:-1], p, s, graph)
 
     def relative(self, path: Path) -> str:
         try:
@@ -232,20 +325,20 @@ class _Builder:
         labels = [("vi", model.label.vi), ("en", model.label.en)]
         for lang, text in labels:
             if text:
-                self.add(iri, RDFS_LABEL, ox.Literal(nfc(text), language=lang), graph)
+                self.add(iri, RDFS_LABEL, _text(nfc(text), lang), graph)
                 if is_concept:
-                    self.add(iri, SKOS + "prefLabel", ox.Literal(nfc(text), language=lang), graph)
+                    self.add(iri, SKOS + "prefLabel", _text(nfc(text), lang), graph)
         if model.alt is not None:
             for lang, names in (("vi", model.alt.vi), ("en", model.alt.en)):
                 for name in names:
-                    self.add(iri, SKOS + "altLabel", ox.Literal(nfc(name), language=lang), graph)
+                    self.add(iri, SKOS + "altLabel", _text(nfc(name), lang), graph)
         for same in model.same_as:
             target = (
                 "http://www.wikidata.org/entity/" + same.split(":", 1)[1]
                 if same.startswith("wikidata:")
                 else same
             )
-            self.add(iri, SKOS + "exactMatch" if is_concept else OWL + "sameAs", target, graph)
+            self.link(iri, SKOS + "exactMatch" if is_concept else OWL + "sameAs", target, graph)
         return iri
 
     def registry(self, entities: list[ResolvedEntity]) -> None:
@@ -264,13 +357,13 @@ class _Builder:
         self.add_types(iri, ["Article"], graph)
         for lang, text in (("vi", article.header.label.vi), ("en", article.header.label.en)):
             if text:
-                self.add(iri, RDFS_LABEL, ox.Literal(nfc(text), language=lang), graph)
-        self.add_statement(iri, "inLanguage", ox.Literal(article.header.language), graph)
-        self.add_statement(iri, "articleText", ox.Literal(article.text), graph)
+                self.add(iri, RDFS_LABEL, _text(nfc(text), lang), graph)
+        self.add_statement(iri, "inLanguage", _text(article.header.language), graph)
+        self.add_statement(iri, "articleText", _text(article.text), graph)
         mapping_iri = self.mapping_file(article.mapping_path)
-        self.add(iri, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
-        self.add(graph, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
-        self.add(graph, FOAF + "primaryTopic", iri, self.minter.metadata_graph)
+        self.link(iri, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
+        self.link(graph, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
+        self.link(graph, FOAF + "primaryTopic", iri, self.minter.metadata_graph)
 
         mentioned: dict[str, list[QuoteSpan]] = {}
         for entity in article.entities:
@@ -278,7 +371,7 @@ class _Builder:
             first_type = self.onto.classes[entity.types[0]].iri
             self.evidence(
                 article,
-                (entity_iri, RDF_TYPE, ox.NamedNode(first_type)),
+                (entity_iri, RDF_TYPE, self.iri(first_type)),
                 entity.quotes,
                 None,
                 entity.location,
@@ -287,7 +380,7 @@ class _Builder:
         for fact in article.facts:
             self.fact(article, fact, graph, mentioned)
         for entity_id, quotes in sorted(mentioned.items()):
-            target = ox.NamedNode(self.entity_iris[entity_id])
+            target = self.iri(self.entity_iris[entity_id])
             self.add_statement(iri, "mentions", target, graph)
             self.evidence(
                 article, (iri, SC + "mentions", target), quotes[:1], None, article.location
@@ -305,12 +398,12 @@ class _Builder:
             mentioned.setdefault(fact.subject, fact.quotes)
         for value in fact.objects:
             if isinstance(value, TypedLiteral):
-                obj: ox.NamedNode | ox.Literal = _literal(value)
+                obj = _literal(value)
             elif value in self.entity_iris:
-                obj = ox.NamedNode(self.entity_iris[value])
+                obj = self.iri(self.entity_iris[value])
                 mentioned.setdefault(value, fact.quotes)
             else:
-                obj = ox.NamedNode(self.individuals[value])
+                obj = self.iri(self.individuals[value])
             self.add_statement(subject, fact.prop.name, obj, graph)
             self.evidence(
                 article, (subject, fact.prop.iri, obj), fact.quotes, fact.inferred, fact.location
@@ -319,7 +412,7 @@ class _Builder:
     def evidence(
         self,
         article: CheckedArticle,
-        statement: tuple[str, str, ox.NamedNode | ox.Literal],
+        statement: tuple[str, str, str],
         quotes: list[QuoteSpan],
         inferred: str | None,
         location: Location,
@@ -327,45 +420,45 @@ class _Builder:
         """Web Annotation evidence in the metadata graph: which text supports which statement."""
         graph = self.minter.metadata_graph
         article_iri = self.entity_iris[article.id]
-        s, p, o = statement
+        s, p, o = statement  # subject and predicate IRIs, the object as an N-Triples term
         for quote in quotes:
-            iri = self.minter.evidence(article.id, s, p, str(o), str(quote.start), str(quote.end))
+            iri = self.minter.evidence(article.id, s, p, o, str(quote.start), str(quote.end))
             target, selector = iri + "-target", iri + "-selector"
             self.origins[iri] = quote.location
             self.add_types(iri, ["Evidence"], graph)
             short = quote.text if len(quote.text) <= 60 else quote.text[:59] + "…"
-            self.add(iri, RDFS_LABEL, ox.Literal(f"Trích dẫn: “{short}”", language="vi"), graph)
-            self.add(iri, RDFS_LABEL, ox.Literal(f"Quote: “{short}”", language="en"), graph)
-            self.add(iri, RDF + "type", RDF + "Statement", graph)
-            self.add(iri, RDF + "subject", s, graph)
-            self.add(iri, RDF + "predicate", p, graph)
+            self.add(iri, RDFS_LABEL, _text(f"Trích dẫn: “{short}”", "vi"), graph)
+            self.add(iri, RDFS_LABEL, _text(f"Quote: “{short}”", "en"), graph)
+            self.link(iri, RDF + "type", RDF + "Statement", graph)
+            self.link(iri, RDF + "subject", s, graph)
+            self.link(iri, RDF + "predicate", p, graph)
             self.add(iri, RDF + "object", o, graph)
-            self.add(iri, SC + "quote", ox.Literal(quote.text), graph)
+            self.add(iri, SC + "quote", _text(quote.text), graph)
             self.add(
                 iri,
                 SC + "mappingLocation",
-                ox.Literal(
+                _text(
                     f"{self.relative(quote.location.path)}:{quote.location.line}:{quote.location.column}"
                 ),
                 graph,
             )
             if inferred:
                 self.add(iri, SC + "inferred", _typed("true", "boolean"), graph)
-                self.add(iri, SC + "inferenceNote", ox.Literal(inferred), graph)
-            self.add(iri, OA + "motivatedBy", OA + "describing", graph)
-            self.add(iri, OA + "hasTarget", target, graph)
-            self.add(target, RDF_TYPE, OA + "SpecificResource", graph)
-            self.add(target, OA + "hasSource", article_iri, graph)
-            self.add(target, OA + "hasSelector", selector, graph)
-            self.add(selector, RDF_TYPE, OA + "TextQuoteSelector", graph)
-            self.add(selector, RDF_TYPE, OA + "TextPositionSelector", graph)
-            self.add(selector, OA + "exact", ox.Literal(quote.text), graph)
+                self.add(iri, SC + "inferenceNote", _text(inferred), graph)
+            self.link(iri, OA + "motivatedBy", OA + "describing", graph)
+            self.link(iri, OA + "hasTarget", target, graph)
+            self.link(target, RDF_TYPE, OA + "SpecificResource", graph)
+            self.link(target, OA + "hasSource", article_iri, graph)
+            self.link(target, OA + "hasSelector", selector, graph)
+            self.link(selector, RDF_TYPE, OA + "TextQuoteSelector", graph)
+            self.link(selector, RDF_TYPE, OA + "TextPositionSelector", graph)
+            self.add(selector, OA + "exact", _text(quote.text), graph)
             before = article.text[max(0, quote.start - _CONTEXT_CHARS) : quote.start]
             after = article.text[quote.end : quote.end + _CONTEXT_CHARS]
             if before:
-                self.add(selector, OA + "prefix", ox.Literal(before), graph)
+                self.add(selector, OA + "prefix", _text(before), graph)
             if after:
-                self.add(selector, OA + "suffix", ox.Literal(after), graph)
+                self.add(selector, OA + "suffix", _text(after), graph)
             self.add(selector, OA + "start", _typed(str(quote.start), "nonNegativeInteger"), graph)
             self.add(selector, OA + "end", _typed(str(quote.end), "nonNegativeInteger"), graph)
 
@@ -375,9 +468,8 @@ class _Builder:
         graph = self.minter.ontology_graph
         self.graph_names.add(graph)
         for triple in ox.parse(path=str(self.onto.path), format=ox.RdfFormat.TURTLE):
-            self.quads.add(
-                ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(graph))
-            )
+            subject, predicate, obj = map(str, (triple.subject, triple.predicate, triple.object))
+            self.quads.add((subject, predicate, obj, self.iri(graph)))
 
     def mapping_file(self, path: Path) -> str:
         if path not in self.mapping_files:
@@ -385,11 +477,11 @@ class _Builder:
             iri = self.minter.mapping_file(relative)
             graph = self.minter.metadata_graph
             self.add_types(iri, ["MappingFile"], graph)
-            self.add(iri, RDFS_LABEL, ox.Literal(relative, language="en"), graph)
-            self.add(iri, RDFS_LABEL, ox.Literal(relative, language="vi"), graph)
-            self.add(iri, SC + "path", ox.Literal(relative), graph)
+            self.add(iri, RDFS_LABEL, _text(relative, "en"), graph)
+            self.add(iri, RDFS_LABEL, _text(relative, "vi"), graph)
+            self.add(iri, SC + "path", _text(relative), graph)
             self.add(
-                iri, SC + "sha256", ox.Literal(hashlib.sha256(path.read_bytes()).hexdigest()), graph
+                iri, SC + "sha256", _text(hashlib.sha256(path.read_bytes()).hexdigest()), graph
             )
             self.mapping_files[path] = iri
         return self.mapping_files[path]
@@ -401,13 +493,13 @@ class _Builder:
         self.graph_names.add(graph)
         iri = self.minter.build(build_id)
         self.add_types(iri, ["Build"], graph)
-        self.add(iri, RDFS_LABEL, ox.Literal(f"Lần xây dựng {build_id}", language="vi"), graph)
-        self.add(iri, RDFS_LABEL, ox.Literal(f"Build {build_id}", language="en"), graph)
+        self.add(iri, RDFS_LABEL, _text(f"Lần xây dựng {build_id}", "vi"), graph)
+        self.add(iri, RDFS_LABEL, _text(f"Build {build_id}", "en"), graph)
         for prop, moment in (("startedAtTime", started), ("endedAtTime", ended)):
             stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
             self.add(iri, PROV + prop, _typed(stamp, "dateTime"), graph)
-        self.add(iri, SC + "softwareVersion", ox.Literal(f"scgraph {__version__}"), graph)
+        self.add(iri, SC + "softwareVersion", _text(f"scgraph {__version__}"), graph)
         for path in inputs:
-            self.add(iri, PROV + "used", self.mapping_file(path), graph)
+            self.link(iri, PROV + "used", self.mapping_file(path), graph)
         for name in sorted(self.graph_names):
-            self.add(name, PROV + "wasGeneratedBy", iri, graph)
+            self.link(name, PROV + "wasGeneratedBy", iri, graph)

@@ -34,6 +34,7 @@ ScgraphError
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class ScgraphError(Exception):
@@ -51,6 +52,18 @@ class MappingError(ScgraphError):
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (str(self.path), self.line, self.column, self.reason)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Checked in worker processes and sent back: pickle the attributes, not __init__'s
+        # arguments (subclasses take others).
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(kind: type[MappingError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class YamlSyntaxError(MappingError):

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from scgraph import __version__
 from scgraph.build import BuildOutput, build_quads, build_started_at, stream_quads
 from scgraph.build_inputs import BuildInputs, read_inputs, with_entities, write_inputs
+from scgraph.build_pool import BUILD_WORKERS
 from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import CheckedProject, check_project
@@ -122,7 +123,13 @@ def stream_into_store(
     writer = StoreWriter(directory)
     minter = IriMinter(settings.base_iri)
     output = stream_quads(
-        checked.project, checked.ontology, minter, checked.started, checked.root, writer.add
+        checked.project,
+        checked.ontology,
+        minter,
+        checked.started,
+        checked.root,
+        writer.add,
+        workers=BUILD_WORKERS,
     )
     writer.close()
     progress(f"stored {output.quad_count} quads ({time.perf_counter() - clock:.1f} s)")

@@ -8,9 +8,11 @@ literals typed and quotes located, ready for `scgraph.build`.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -57,6 +59,7 @@ from scgraph.text import find_quote
 
 REGISTRY_FILE = "registry.yaml"
 ARTICLES_DIR = "articles"
+PARSE_WORKERS = min(2, os.cpu_count() or 1)  # the target machine has 2 cores
 
 
 @dataclass(frozen=True)
@@ -146,13 +149,20 @@ class _ParsedArticle:
     facts: list[tuple[DataPath, Fact, str | None]]
     """(path, fact, subject id or None for the header's facts)"""
     text: str | None
+    quotes: dict[DataPath, tuple[list[QuoteSpan], list[MappingError]]] = field(default_factory=dict)
+    """Each entity's and fact's quotes found in the text, and the problems finding them, by
+    the quote's path; the cross-file checks report the problems of the quotes they use."""
 
 
 def check_project(
-    mappings_dir: Path, ontology: Ontology, only: Iterable[Path] | None = None
+    mappings_dir: Path,
+    ontology: Ontology,
+    only: Iterable[Path] | None = None,
+    workers: int = PARSE_WORKERS,
 ) -> CheckedProject:
     """Check the registry and every article mapping; raise `BuildFailed` listing all problems.
     `only` checks the registry and just those article mappings (an incremental build's).
+    Each article is read (YAML, format, quotes) in one of `workers` forked processes.
 
     >>> from scgraph.ontology import load_ontology
     >>> project = check_project(Path("mappings"), load_ontology(Path("ontology/scgraph.ttl")))
@@ -162,10 +172,11 @@ def check_project(
     problems: list[MappingError] = []
     registry_path = mappings_dir / REGISTRY_FILE
     registry_loaded, registry_entities = _parse_registry(registry_path, problems)
-    parsed = [
-        _parse_article(path, problems)
-        for path in sorted((mappings_dir / ARTICLES_DIR).glob("*.yaml") if only is None else only)
-    ]
+    paths = sorted((mappings_dir / ARTICLES_DIR).glob("*.yaml") if only is None else only)
+    parsed = []
+    for article, article_problems in _parse_articles(paths, workers):
+        parsed.append(article)
+        problems.extend(article_problems)
     checker = _Checker(ontology, problems)
     project = checker.check(registry_path, registry_loaded, registry_entities, parsed)
     if problems:
@@ -182,6 +193,25 @@ def check_mapping(path: Path, mappings_dir: Path, ontology: Ontology) -> list[Ma
         mappings_dir / REGISTRY_FILE, registry_loaded, registry_entities, parsed
     )
     return sorted(problems, key=MappingError.sort_key)
+
+
+def _parse_articles(
+    paths: list[Path], workers: int
+) -> Iterator[tuple[_ParsedArticle, list[MappingError]]]:
+    """`_parse_alone` of each path, in order, in `workers` forked processes when there are
+    several articles. An article needs nothing but its two files, so a worker shares no state."""
+    if workers < 2 or len(paths) < 2:
+        yield from map(_parse_alone, paths)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_parse_alone, paths, chunksize=8)
+
+
+def _parse_alone(path: Path) -> tuple[_ParsedArticle, list[MappingError]]:
+    problems: list[MappingError] = []
+    article = _parse_article(path, problems)
+    article.loaded.data = None  # parsed into models: only the positions are needed from here
+    return article, problems
 
 
 # Parsing: YAML, then the format, part by part so one bad entity does not hide the others.
@@ -321,7 +351,12 @@ def _parse_article(path: Path, problems: list[MappingError]) -> _ParsedArticle:
         )
     if text is not None and not unicodedata.is_normalized("NFC", text):
         problems.append(InvalidValue(text_path, 1, 1, "article text is not in Unicode NFC form"))
-    return _ParsedArticle(article_id, loaded, header, entities, facts, text)
+    quoted: list[tuple[DataPath, Entity | Fact]] = [*entities, *((at, f) for at, f, _ in facts)]
+    quotes = {
+        (*at, "quote"): _find_quotes(model.quote, (*at, "quote"), loaded, text)
+        for at, model in quoted
+    }
+    return _ParsedArticle(article_id, loaded, header, entities, facts, text, quotes)
 
 
 # Cross-file checks: ids, references, terms, literals, quotes.
@@ -352,7 +387,7 @@ class _Checker:
         for article in parsed:
             entities = []
             for at, model in article.entities:
-                quotes = self._quotes(model.quote, (*at, "quote"), article.loaded, article.text)
+                quotes = self._quotes(article, (*at, "quote"))
                 resolved = self._declare(model, article.id, article.loaded, at)
                 if resolved is not None:
                     resolved.quotes = quotes
@@ -403,7 +438,7 @@ class _Checker:
         facts = [
             fact
             for at, model, subject in article.facts
-            if (fact := self._check_fact(article, at, model, subject, text)) is not None
+            if (fact := self._check_fact(article, at, model, subject)) is not None
         ]
         if article.header is None or text is None:
             return None
@@ -425,7 +460,6 @@ class _Checker:
         at: DataPath,
         fact: Fact,
         subject: str | None,
-        text: str | None,
     ) -> ResolvedFact | None:
         loaded = article.loaded
         ok = True
@@ -455,7 +489,7 @@ class _Checker:
             )
             ok = False
         objects = self._objects(article, at, fact, prop)
-        quotes = self._quotes(fact.quote, (*at, "quote"), loaded, text)
+        quotes = self._quotes(article, (*at, "quote"))
         if not ok or objects is None:
             return None
         line, column = loaded.where(at)
@@ -551,38 +585,46 @@ class _Checker:
     def _name(self, iri: str) -> str:
         return self.onto.local_name(iri) or iri
 
-    def _quotes(
-        self, quote: str | list[str], at: DataPath, loaded: LoadedYaml, text: str | None
-    ) -> list[QuoteSpan]:
-        if text is None:
-            return []
-        items = (
-            [(at, quote)]
-            if isinstance(quote, str)
-            else [((*at, index), item) for index, item in enumerate(quote)]
-        )
-        spans = []
-        for item_at, item in items:
-            found = find_quote(text, item)
-            line, column = loaded.where(item_at)
-            if found is None:
-                self.problems.append(
-                    QuoteNotFound(
-                        loaded.path,
-                        line,
-                        column,
-                        f"quote not found in {loaded.path.with_suffix('.txt').name}: "
-                        f"{_shorten(item)!r}{_near_miss(text, item)}",
-                    )
-                )
-            else:
-                start, end = found
-                spans.append(
-                    QuoteSpan(text[start:end], start, end, Location(loaded.path, line, column))
-                )
-        if isinstance(quote, list) and not quote:
-            self.problems.append(loaded.error(SchemaViolation, at, "quote list is empty"))
+    def _quotes(self, article: _ParsedArticle, at: DataPath) -> list[QuoteSpan]:
+        """The quotes at `at`, found while parsing; their problems are reported now."""
+        spans, problems = article.quotes[at]
+        self.problems.extend(problems)
         return spans
+
+
+def _find_quotes(
+    quote: str | list[str], at: DataPath, loaded: LoadedYaml, text: str | None
+) -> tuple[list[QuoteSpan], list[MappingError]]:
+    """Where each piece of `quote` is in the article text, and the pieces that are not."""
+    if text is None:
+        return [], []
+    items = (
+        [(at, quote)]
+        if isinstance(quote, str)
+        else [((*at, index), item) for index, item in enumerate(quote)]
+    )
+    spans = []
+    problems: list[MappingError] = []
+    for item_at, item in items:
+        found = find_quote(text, item)
+        line, column = loaded.where(item_at)
+        if found is None:
+            problems.append(
+                QuoteNotFound(
+                    loaded.path,
+                    line,
+                    column,
+                    f"quote not found in {loaded.path.with_suffix('.txt').name}: "
+                    f"{_shorten(item)!r}{_near_miss(text, item)}",
+                )
+            )
+        else:
+            start, end = found
+            location = Location(loaded.path, line, column)
+            spans.append(QuoteSpan(text[start:end], start, end, location))
+    if isinstance(quote, list) and not quote:
+        problems.append(loaded.error(SchemaViolation, at, "quote list is empty"))
+    return spans, problems
 
 
 class InvalidValueReason(ValueError):
