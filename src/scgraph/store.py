@@ -114,13 +114,17 @@ class StoreWriter:
             return
         store, text = self._open(), b"".join(self.buffer)
         self.buffer, self.buffered = [], 0
-        self._guard(lambda: store.bulk_load(text, ox.RdfFormat.N_QUADS))
+        self._guard(lambda: _bulk_load(store, text))
 
     def _guard(self, action: Callable[[], _T]) -> _T:
         try:
             return action()
         except OSError as error:
             raise StoreError(f"cannot write the store at {self.directory}: {error}") from error
+
+
+def _bulk_load(store: ox.Store, text: bytes) -> None:
+    store.bulk_load(text, ox.RdfFormat.N_QUADS)
 
 
 def select_focus_and_value(
