@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 from starlette.exceptions import HTTPException
 
 from scgraph import __version__
@@ -29,6 +29,7 @@ from scgraph.ontology import OWL, RDF_TYPE, RDFS
 from scgraph.queries import ExampleQuery, load_examples
 from scgraph.search import SearchIndex
 from scgraph.server.deps import ServedDep, SettingsDep
+from scgraph.server.prepared import Prepared, prepared_bodies
 from scgraph.server.response_cache import cacheable
 from scgraph.store import run_query
 
@@ -114,33 +115,47 @@ def search(
 def entity(
     id: str,
     request: Request,
-    response: Response,
     served: ServedDep,
     lang: Lang = "vi",
     incoming_limit: Limit = 50,
     incoming_offset: Offset = 0,
-) -> EntityModel:
+) -> Response:
     """`id` is the path after `{base}id/` (`city/da-nang`), an `id/…` path or a full IRI."""
     base = _base_iri(served.summary, served.settings.base_iri)
     iri = entity_iri(id, base)
-    found = describe(
-        served.store,
-        iri,
-        base_iri=base,
-        lang=lang,
-        incoming_limit=incoming_limit,
-        incoming_offset=incoming_offset,
-        parents=served.super_properties,
-    )
+    prepared = prepared_bodies(served)
+    key = ("api", iri, lang, incoming_limit, incoming_offset)
+    found = prepared.get(key) if prepared is not None else None
     if found is None:
-        raise HTTPException(404, f"no entity {iri}")
-    if found.has_more_incoming:
+        description = describe(
+            served.store,
+            iri,
+            base_iri=base,
+            lang=lang,
+            incoming_limit=incoming_limit,
+            incoming_offset=incoming_offset,
+            parents=served.super_properties,
+        )
+        if description is None:
+            raise HTTPException(404, f"no entity {iri}")
+        # The bytes FastAPI would write for the response model (by alias, as JSON).
+        body = _ENTITY_JSON.dump_json(entity_model(description, lang), by_alias=True)
+        found = Prepared(body, {_MORE: ""} if description.has_more_incoming else {})
+        if prepared is not None:
+            prepared.put(key, found)
+    headers = {}
+    if _MORE in found.headers:
         url = request.url.include_query_params(
             incoming_offset=incoming_offset + incoming_limit, incoming_limit=incoming_limit
         )
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        headers["Link"] = f'<{url}>; rel="next"'
     cacheable(request)
-    return entity_model(found, lang)
+    return Response(found.body, media_type="application/json", headers=headers)
+
+
+_MORE = "more-incoming"
+"""Marks a prepared description with more incoming links than it lists."""
+_ENTITY_JSON = TypeAdapter(EntityModel)
 
 
 class TypeModel(BaseModel):

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CodingAwareETags)  # outside GZip: sees the encoded response
     # Outside both: an entry holds the encoded body with its final ETag (see response_cache.py).
-    app.state.response_cache = ResponseCache()
+    app.state.response_cache = ResponseCache(max(0, settings.answer_cache_mb) * 1024 * 1024)
     app.add_middleware(CachedResponses, cache=app.state.response_cache)
     app.add_middleware(
         CORSMiddleware,

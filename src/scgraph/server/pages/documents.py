@@ -17,9 +17,10 @@ from scgraph.lookup import (
 )
 from scgraph.ontology import DCTERMS, FOAF, RDF_TYPE, VOID, XSD
 from scgraph.server.deps import ServedBuild, ServedDep
-from scgraph.server.linked_data import format_for, not_acceptable, not_found, url_path
+from scgraph.server.linked_data import Target, format_for, not_acceptable, not_found, url_path
 from scgraph.server.pages.rendering import GET_HEAD, LICENSE, PageNumber
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
+from scgraph.server.prepared import Prepared, prepared_bodies
 from scgraph.server.rdf_formats import (
     BY_SUFFIX,
     CONTEXT,
@@ -37,9 +38,11 @@ HYDRA = "http://www.w3.org/ns/hydra/core#"
 @router.api_route("/data/{path:path}", methods=GET_HEAD, include_in_schema=False)
 def data(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -> Response:
     """The RDF document about a resource: negotiated, or fixed by a suffix (.ttl, .jsonld …)."""
-    base = served.settings.base_iri
     target = resolve(served, path, tuple(BY_SUFFIX))
-    if not exists(served.store, target.iri):
+    prepared = prepared_bodies(served)
+    # A body is known to exist once made; its format is not known before negotiating.
+    known = prepared is not None and ("data", target.iri) in prepared
+    if not known and not exists(served.store, target.iri):
         return not_found(request, served, target.iri, suggestions(request, served, target.doc_path))
     rdf_format = format_for(target, request, list(FORMATS))
     if rdf_format is None:
@@ -50,6 +53,34 @@ def data(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -
         if target.suffix is None:
             cached.headers["Vary"] = "Accept"
         return cached
+    key = ("data", target.iri, rdf_format.suffix, page)
+    found = prepared.get(key) if prepared is not None else None
+    if found is None:
+        found = _document(served, target, rdf_format, page)
+        if prepared is not None and prepared.put(key, found):
+            prepared.put(("data", target.iri), _EXISTS)
+    doc_path = f"/data/{target.doc_path}"
+    headers = {"Link": _alternate_links(doc_path, rdf_format) + found.headers.get("Link", "")}
+    if target.suffix is None:
+        headers["Content-Location"] = url_path(f"{doc_path}.{rdf_format.suffix}")
+    return represent(
+        request,
+        served,
+        found.body,
+        content_type(rdf_format.media_type),
+        negotiated=target.suffix is None,
+        headers=headers,
+        etag=etag,
+    )
+
+
+_EXISTS = Prepared(b"")
+"""Marks a resource whose RDF documents are made: it exists, no need to ask the store."""
+
+
+def _document(served: ServedBuild, target: Target, rdf_format: RdfFormat, page: int) -> Prepared:
+    """The RDF document about `target` in `rdf_format`, with its next-page link if any."""
+    base = served.settings.base_iri
     offset = incoming_offset(page)
     if target.is_graph and is_graph(served.store, target.iri):
         quads = graph_quads(served.store, target.iri)
@@ -68,21 +99,8 @@ def data(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -
     doc_iri = base + doc_path.lstrip("/")
     next_path = f"{doc_path}.{rdf_format.suffix}?page={page + 1}" if has_next else None
     quads += _document_quads(served, target.iri, doc_iri, next_path)
-    headers = {"Link": _alternate_links(doc_path, rdf_format)}
-    if next_path:
-        headers["Link"] += f', <{url_path(next_path)}>; rel="next"'
-    if target.suffix is None:
-        headers["Content-Location"] = url_path(f"{doc_path}.{rdf_format.suffix}")
-    body = serialize(quads, rdf_format)
-    return represent(
-        request,
-        served,
-        body,
-        content_type(rdf_format.media_type),
-        negotiated=target.suffix is None,
-        headers=headers,
-        etag=etag,
-    )
+    link = f', <{url_path(next_path)}>; rel="next"' if next_path else ""
+    return Prepared(serialize(quads, rdf_format), {"Link": link} if link else {})
 
 
 def _alternate_links(doc_path: str, current: RdfFormat) -> str:

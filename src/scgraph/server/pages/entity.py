@@ -20,9 +20,16 @@ from scgraph.ontology import SCHEMA
 from scgraph.server.deps import ServedBuild, ServedDep
 from scgraph.server.highlight import segments
 from scgraph.server.linked_data import Target, not_found, page_lang
-from scgraph.server.pages.rendering import GET_HEAD, PageNumber, render
+from scgraph.server.pages.rendering import (
+    GET_HEAD,
+    PageNumber,
+    html_response,
+    render,
+    render_body,
+)
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
 from scgraph.server.pages.schema_org import schema_org, summary_text
+from scgraph.server.prepared import Prepared, prepared_bodies
 from scgraph.server.rdf_formats import FORMATS, HTML
 from scgraph.server.representation import not_modified, variant_etag
 
@@ -39,6 +46,13 @@ def page(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -
     target = resolve(served, path, ("html",))
     lang = page_lang(request)
     etag = variant_etag(served, request, HTML, lang)
+    prepared = prepared_bodies(served)
+    key = ("page", target.iri, lang, page)
+    found = prepared.get(key) if prepared is not None else None
+    if found is not None:  # made for an earlier request or by the warm-up: the resource exists
+        return not_modified(request, served, etag) or html_response(
+            request, served, found.body, lang, etag
+        )
     if exists(served.store, target.iri):
         cached = not_modified(request, served, etag)
         if cached is not None:
@@ -57,7 +71,7 @@ def page(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -
         return not_found(request, served, target.iri, suggestions(request, served, target.doc_path))
     if any(t.iri == SC + "Article" for t in description.types):
         return _article_page(request, served, target, description, lang, page, etag)
-    return _entity_page(request, served, target, description, lang, page, "entity.html", etag=etag)
+    return _entity_page(request, served, target, description, lang, page, "entity.html", etag)
 
 
 def _common(
@@ -90,11 +104,16 @@ def _entity_page(
     lang: str,
     page: int,
     template: str,
+    etag: str,
     **extra: Any,
 ) -> Response:
     context = _common(served, target, description, lang, page)
     context.update(extra)
-    return render(request, served, template, **context)
+    body = render_body(request, served, template, **context)
+    prepared = prepared_bodies(served)
+    if prepared is not None:
+        prepared.put(("page", target.iri, lang, page), Prepared(body))
+    return html_response(request, served, body, lang, etag)
 
 
 def _article_page(
@@ -129,10 +148,10 @@ def _article_page(
         lang,
         page,
         "article.html",
+        etag,
         annotations=annotations,
         text_segments=segments(text, spans),
         sc=SC,
-        etag=etag,
     )
 
 

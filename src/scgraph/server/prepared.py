@@ -1,0 +1,101 @@
+"""Bodies of the served build's representations, each made once (a bounded per-build store).
+
+A build's store is a read-only snapshot, so the body of an entity page, an RDF document or a JSON
+look-up is a function of the build and of its variant alone: the resource, the chosen format or
+language and the page of incoming links. Routes keep what they made here, keyed by that variant,
+and any later request for the same variant reuses it, whatever else its headers say (which the
+answer cache in response_cache.py keys on). The background warm-up (warm_up.py) fills it after a
+build is opened.
+
+One `PreparedBodies` belongs to one ServedBuild (in its `memo`), so a build switch drops the
+previous build's bodies with it. Entries count their bytes; past `max_bytes` the least recently
+used go first, while the warm-up stops instead of pushing out what requests asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from scgraph.served_store import REMOTE_BUILD_ID
+from scgraph.server.deps import ServedBuild
+
+_MEMO_KEY = "prepared_bodies"
+_ENTRY_OVERHEAD = 300
+"""Bytes counted for an entry beyond its body (key, headers, object headers)."""
+MIB = 1024 * 1024
+
+Key = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A body and the variant-specific headers that go with it (a next-page Link, say)."""
+
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers.items())
+
+
+class PreparedBodies:
+    """Least recently used out first, at most `max_bytes`; safe to share between threads."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(0, max_bytes)
+        self.size = 0
+        self._entries: OrderedDict[Key, Prepared] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Key) -> Prepared | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def __contains__(self, key: Key) -> bool:
+        return key in self._entries
+
+    def put(self, key: Key, prepared: Prepared, *, evict: bool = True) -> bool:
+        """Keep `prepared`; without `evict`, only if it fits without pushing anything out.
+        False when it was not kept."""
+        size = prepared.size + _ENTRY_OVERHEAD
+        if size > self.max_bytes // 8:
+            return False  # one huge body must not flush everything else
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.size -= old.size + _ENTRY_OVERHEAD
+            if not evict and self.size + size > self.max_bytes:
+                if old is not None:
+                    self._entries[key] = old
+                    self.size += old.size + _ENTRY_OVERHEAD
+                return False
+            self._entries[key] = prepared
+            self.size += size
+            while self.size > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self.size -= dropped.size + _ENTRY_OVERHEAD
+            return True
+
+
+def prepared_bodies(served: ServedBuild) -> PreparedBodies | None:
+    """The served build's store of bodies, made on first use; None when turned off, or for a
+    remote store without a local build (its data may change under the same id)."""
+    if served.build_id == REMOTE_BUILD_ID:
+        return None
+    found = served.memo.get(_MEMO_KEY)
+    if found is None:
+        budget = served.settings.prepared_cache_mb * MIB
+        if budget <= 0:
+            return None
+        found = served.memo.setdefault(_MEMO_KEY, PreparedBodies(budget))
+    assert isinstance(found, PreparedBodies)
+    return found
