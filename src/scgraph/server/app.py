@@ -23,6 +23,7 @@ from scgraph.server.etags import CodingAwareETags
 from scgraph.server.reload import build_directory, open_served
 from scgraph.server.request_ids import RequestIds
 from scgraph.server.response_cache import CachedResponses, ResponseCache
+from scgraph.server.warm_up import warm_up_of
 from scgraph.settings import Settings, get_settings
 
 EXPOSED_HEADERS = ["Link", "ETag", "Location", "Content-Location", "Vary", REQUEST_ID_HEADER]
@@ -81,8 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", include_in_schema=False)
     def health(request: Request) -> dict[str, str]:
-        """Liveness and the build being served, for process managers and tests."""
-        return {"status": "ok", "build": request.app.state.served.build_id}
+        """Liveness, the build being served and how far its warm-up is, for process managers,
+        tests and benchmarks."""
+        served = request.app.state.served
+        warm = warm_up_of(served)
+        return {"status": "ok", "build": served.build_id, "warm_up": warm.state if warm else ""}
 
     app.include_router(sparql.router)
     app.include_router(reload.router)  # after sparql: watches while the query pool is up
