@@ -248,8 +248,8 @@ def _wait_for_warm_up(base: str) -> tuple[str, float]:
     """Wait until the server's warm-up of its build has ended; its final state and seconds."""
     start = time.monotonic()
     while time.monotonic() - start < WARM_UP_SECONDS:
-        state = httpx.get(base + "/health", timeout=10).json().get("warm_up", "")
-        if state not in ("", "running"):
+        state = httpx.get(base + "/health", timeout=10).json().get("warm_up", "none")
+        if state not in ("pending", "running"):
             return state, time.monotonic() - start
         time.sleep(0.5)
     return "still running", time.monotonic() - start

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, TypeAdapter
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from scgraph import __version__
@@ -28,7 +29,7 @@ from scgraph.lookup import describe
 from scgraph.ontology import OWL, RDF_TYPE, RDFS
 from scgraph.queries import ExampleQuery, load_examples
 from scgraph.search import SearchIndex
-from scgraph.server.deps import ServedDep, SettingsDep
+from scgraph.server.deps import ServedBuild, ServedDep, SettingsDep
 from scgraph.server.prepared import Prepared, prepared_bodies
 from scgraph.server.response_cache import cacheable
 from scgraph.store import run_query
@@ -112,7 +113,7 @@ def search(
     summary="Describe one entity",
     responses={404: {"description": "Unknown entity", "content": {"application/problem+json": {}}}},
 )
-def entity(
+async def entity(
     id: str,
     request: Request,
     served: ServedDep,
@@ -125,22 +126,12 @@ def entity(
     iri = entity_iri(id, base)
     prepared = prepared_bodies(served)
     key = ("api", iri, lang, incoming_limit, incoming_offset)
+    # Made before (by a request or the warm-up): answered without a hop to a worker thread.
     found = prepared.get(key) if prepared is not None else None
     if found is None:
-        description = describe(
-            served.store,
-            iri,
-            base_iri=base,
-            lang=lang,
-            incoming_limit=incoming_limit,
-            incoming_offset=incoming_offset,
-            parents=served.super_properties,
+        found = await run_in_threadpool(
+            _entity_json, served, iri, base, lang, incoming_limit, incoming_offset
         )
-        if description is None:
-            raise HTTPException(404, f"no entity {iri}")
-        # The bytes FastAPI would write for the response model (by alias, as JSON).
-        body = _ENTITY_JSON.dump_json(entity_model(description, lang), by_alias=True)
-        found = Prepared(body, {_MORE: ""} if description.has_more_incoming else {})
         if prepared is not None:
             prepared.put(key, found)
     headers = {}
@@ -151,6 +142,25 @@ def entity(
         headers["Link"] = f'<{url}>; rel="next"'
     cacheable(request)
     return Response(found.body, media_type="application/json", headers=headers)
+
+
+def _entity_json(
+    served: ServedBuild, iri: str, base: str, lang: str, limit: int, offset: int
+) -> Prepared:
+    """The JSON look-up of `iri`: the bytes FastAPI would write for the response model."""
+    description = describe(
+        served.store,
+        iri,
+        base_iri=base,
+        lang=lang,
+        incoming_limit=limit,
+        incoming_offset=offset,
+        parents=served.super_properties,
+    )
+    if description is None:
+        raise HTTPException(404, f"no entity {iri}")
+    body = _ENTITY_JSON.dump_json(entity_model(description, lang), by_alias=True)
+    return Prepared(body, {_MORE: ""} if description.has_more_incoming else {})
 
 
 _MORE = "more-incoming"

@@ -23,7 +23,7 @@ from scgraph.server.etags import CodingAwareETags
 from scgraph.server.reload import build_directory, open_served
 from scgraph.server.request_ids import RequestIds
 from scgraph.server.response_cache import CachedResponses, ResponseCache
-from scgraph.server.warm_up import warm_up_of
+from scgraph.server.warm_up import warm_up_state
 from scgraph.settings import Settings, get_settings
 
 EXPOSED_HEADERS = ["Link", "ETag", "Location", "Content-Location", "Vary", REQUEST_ID_HEADER]
@@ -84,9 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health(request: Request) -> dict[str, str]:
         """Liveness, the build being served and how far its warm-up is, for process managers,
         tests and benchmarks."""
-        served = request.app.state.served
-        warm = warm_up_of(served)
-        return {"status": "ok", "build": served.build_id, "warm_up": warm.state if warm else ""}
+        build = request.app.state.served.build_id
+        return {"status": "ok", "build": build, "warm_up": warm_up_state(request.app)}
 
     app.include_router(sparql.router)
     app.include_router(reload.router)  # after sparql: watches while the query pool is up

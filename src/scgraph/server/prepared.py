@@ -9,7 +9,7 @@ build is opened.
 
 One `PreparedBodies` belongs to one ServedBuild (in its `memo`), so a build switch drops the
 previous build's bodies with it. Entries count their bytes; past `max_bytes` the least recently
-used go first, while the warm-up stops instead of pushing out what requests asked for.
+used go first, and the warm-up stops at the first body it makes that pushes another out.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+
+import pyoxigraph as ox
 
 from scgraph.served_store import REMOTE_BUILD_ID
 from scgraph.server.deps import ServedBuild
@@ -47,6 +49,8 @@ class PreparedBodies:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
         self.size = 0
+        self.dropped = 0
+        """How many bodies were pushed out to keep within the bound."""
         self._entries: OrderedDict[Key, Prepared] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -63,9 +67,9 @@ class PreparedBodies:
     def __contains__(self, key: Key) -> bool:
         return key in self._entries
 
-    def put(self, key: Key, prepared: Prepared, *, evict: bool = True) -> bool:
-        """Keep `prepared`; without `evict`, only if it fits without pushing anything out.
-        False when it was not kept."""
+    def put(self, key: Key, prepared: Prepared) -> bool:
+        """Keep `prepared`, pushing out the least recently used past the bound; False when it
+        was not kept (larger than an eighth of the bound)."""
         size = prepared.size + _ENTRY_OVERHEAD
         if size > self.max_bytes // 8:
             return False  # one huge body must not flush everything else
@@ -73,17 +77,20 @@ class PreparedBodies:
             old = self._entries.pop(key, None)
             if old is not None:
                 self.size -= old.size + _ENTRY_OVERHEAD
-            if not evict and self.size + size > self.max_bytes:
-                if old is not None:
-                    self._entries[key] = old
-                    self.size += old.size + _ENTRY_OVERHEAD
-                return False
             self._entries[key] = prepared
             self.size += size
             while self.size > self.max_bytes:
                 _, dropped = self._entries.popitem(last=False)
                 self.size -= dropped.size + _ENTRY_OVERHEAD
+                self.dropped += 1
             return True
+
+
+def on_event_loop(served: ServedBuild) -> bool:
+    """Whether a route may look for a prepared body on the event loop: with an embedded store,
+    whose existence checks take a fraction of a millisecond, less than the hop to a worker thread
+    that was most of such an answer's time; any other store may wait on the network."""
+    return isinstance(served.store, ox.Store)
 
 
 def prepared_bodies(served: ServedBuild) -> PreparedBodies | None:

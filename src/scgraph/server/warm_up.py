@@ -66,6 +66,15 @@ def warm_up_of(served: ServedBuild) -> WarmUp | None:
     return found if isinstance(found, WarmUp) else None
 
 
+def warm_up_state(app: FastAPI) -> str:
+    """`off`, `pending` (not started yet) or the state of the served build's warm-up."""
+    settings = app.state.settings
+    if not settings.warm_up_pages or settings.prepared_cache_mb <= 0:
+        return "off"
+    found = warm_up_of(app.state.served)
+    return "pending" if found is None else found.state
+
+
 def resource_paths(served: ServedBuild) -> list[str]:
     """Paths after /id/ of every typed resource of the build: articles first, then IRI order."""
     prefix = served.settings.base_iri + "id/"
@@ -96,14 +105,14 @@ async def warm_up(app: FastAPI, served: ServedBuild) -> WarmUp:
             if app.state.served is not served:
                 report.state = "stopped"
                 break
-            before = len(prepared)
+            dropped = prepared.dropped
             try:
                 await _get(app, served, prefix + quote(path) + suffix, headers)
             except Exception:
                 # One resource that fails is made (and fails) again on request; go on.
                 logger.exception("warm-up: GET %s failed", prefix + quote(path) + suffix)
             report.requests += 1
-            if len(prepared) == before and prepared.size > prepared.max_bytes * 0.95:
+            if prepared.dropped > dropped:
                 report.state = "full"
                 break
         if report.state != "running":

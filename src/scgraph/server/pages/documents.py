@@ -6,6 +6,7 @@ import json
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from scgraph.lookup import (
     DEFAULT_INCOMING_LIMIT,
@@ -20,7 +21,7 @@ from scgraph.server.deps import ServedBuild, ServedDep
 from scgraph.server.linked_data import Target, format_for, not_acceptable, not_found, url_path
 from scgraph.server.pages.rendering import GET_HEAD, LICENSE, PageNumber
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
-from scgraph.server.prepared import Prepared, prepared_bodies
+from scgraph.server.prepared import Prepared, on_event_loop, prepared_bodies
 from scgraph.server.rdf_formats import (
     BY_SUFFIX,
     CONTEXT,
@@ -36,13 +37,28 @@ HYDRA = "http://www.w3.org/ns/hydra/core#"
 
 
 @router.api_route("/data/{path:path}", methods=GET_HEAD, include_in_schema=False)
-def data(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -> Response:
+async def data(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -> Response:
     """The RDF document about a resource: negotiated, or fixed by a suffix (.ttl, .jsonld …)."""
+    if on_event_loop(served):
+        made = _data(path, request, served, page, compute=False)
+        if made is not None:
+            return made
+    answer = await run_in_threadpool(_data, path, request, served, page, compute=True)
+    assert answer is not None
+    return answer
+
+
+def _data(
+    path: str, request: Request, served: ServedBuild, page: int, *, compute: bool
+) -> Response | None:
+    """The answer; without `compute`, only if it needs no document made now (else None)."""
     target = resolve(served, path, tuple(BY_SUFFIX))
     prepared = prepared_bodies(served)
     # A body is known to exist once made; its format is not known before negotiating.
     known = prepared is not None and ("data", target.iri) in prepared
     if not known and not exists(served.store, target.iri):
+        if not compute:
+            return None  # suggestions may scan every label: not on the event loop
         return not_found(request, served, target.iri, suggestions(request, served, target.doc_path))
     rdf_format = format_for(target, request, list(FORMATS))
     if rdf_format is None:
@@ -56,6 +72,8 @@ def data(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -
     key = ("data", target.iri, rdf_format.suffix, page)
     found = prepared.get(key) if prepared is not None else None
     if found is None:
+        if not compute:
+            return None
         found = _document(served, target, rdf_format, page)
         if prepared is not None and prepared.put(key, found):
             prepared.put(("data", target.iri), _EXISTS)

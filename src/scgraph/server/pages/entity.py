@@ -6,6 +6,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from scgraph.iris import SC
 from scgraph.lookup import (
@@ -29,7 +30,7 @@ from scgraph.server.pages.rendering import (
 )
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
 from scgraph.server.pages.schema_org import schema_org, summary_text
-from scgraph.server.prepared import Prepared, prepared_bodies
+from scgraph.server.prepared import Prepared, on_event_loop, prepared_bodies
 from scgraph.server.rdf_formats import FORMATS, HTML
 from scgraph.server.representation import not_modified, variant_etag
 
@@ -40,19 +41,36 @@ _ARTICLE_TEXT = (SC + "articleText", SCHEMA + "articleBody")
 
 
 @router.api_route("/page/{path:path}", methods=GET_HEAD, include_in_schema=False)
-def page(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -> Response:
+async def page(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -> Response:
     """The HTML page about a resource (`.html` may be added)."""
+    if on_event_loop(served):
+        made = _prepared_page(path, request, served, page)
+        if made is not None:
+            return made
+    return await run_in_threadpool(_page, path, request, served, page)
+
+
+def _prepared_page(path: str, request: Request, served: ServedBuild, page: int) -> Response | None:
+    """The page from a body made before (by a request or the warm-up), else None."""
+    prepared = prepared_bodies(served)
+    if prepared is None:
+        return None
+    target = resolve(served, path, ("html",))
+    lang = page_lang(request)
+    found = prepared.get(("page", target.iri, lang, page))
+    if found is None:
+        return None
+    etag = variant_etag(served, request, HTML, lang)
+    return not_modified(request, served, etag) or html_response(
+        request, served, found.body, lang, etag
+    )
+
+
+def _page(path: str, request: Request, served: ServedBuild, page: int) -> Response:
     base = served.settings.base_iri
     target = resolve(served, path, ("html",))
     lang = page_lang(request)
     etag = variant_etag(served, request, HTML, lang)
-    prepared = prepared_bodies(served)
-    key = ("page", target.iri, lang, page)
-    found = prepared.get(key) if prepared is not None else None
-    if found is not None:  # made for an earlier request or by the warm-up: the resource exists
-        return not_modified(request, served, etag) or html_response(
-            request, served, found.body, lang, etag
-        )
     if exists(served.store, target.iri):
         cached = not_modified(request, served, etag)
         if cached is not None:
