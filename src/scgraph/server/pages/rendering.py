@@ -9,6 +9,7 @@ from fastapi import Query, Request, Response
 from scgraph.lookup import local_path
 from scgraph.server.deps import ServedBuild
 from scgraph.server.linked_data import LANGUAGES, page_lang
+from scgraph.server.pages.terms import term_helpers
 from scgraph.server.representation import represent
 
 GET_HEAD = ["GET", "HEAD"]
@@ -30,12 +31,17 @@ def render_body(request: Request, served: ServedBuild, template: str, **context:
     """The bytes of a template rendered with the helpers every page uses (`lang` in `context`)."""
     base = served.settings.base_iri
     lang = context["lang"]
+
+    def href(iri: str) -> str:
+        return local_path(iri, base_iri=base) or iri
+
     text: str = request.app.state.templates.get_template(template).render(
         request=request,
         base_iri=base,
-        href=lambda iri: local_path(iri, base_iri=base) or iri,
+        href=href,
         other_langs=[code for code in LANGUAGES if code != lang],
         build_id=served.build_id,
+        **term_helpers(href),
         **context,
     )
     return text.encode("utf-8")
