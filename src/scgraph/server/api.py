@@ -30,7 +30,7 @@ from scgraph.ontology import OWL, RDF_TYPE, RDFS
 from scgraph.queries import ExampleQuery, load_examples
 from scgraph.search import SearchIndex
 from scgraph.server.deps import ServedBuild, ServedDep, SettingsDep
-from scgraph.server.prepared import Prepared, prepared_bodies
+from scgraph.server.prepared import Prepared, encoded, prepared_bodies
 from scgraph.server.response_cache import cacheable
 from scgraph.store import run_query
 
@@ -128,6 +128,7 @@ async def entity(
     key = ("api", iri, lang, incoming_limit, incoming_offset)
     # Made before (by a request or the warm-up): answered without a hop to a worker thread.
     found = prepared.get(key) if prepared is not None else None
+    made_now = found is None
     if found is None:
         found = await run_in_threadpool(
             _entity_json, served, iri, base, lang, incoming_limit, incoming_offset
@@ -141,7 +142,8 @@ async def entity(
         )
         headers["Link"] = f'<{url}>; rel="next"'
     cacheable(request)
-    return Response(found.body, media_type="application/json", headers=headers)
+    response = Response(found.body, media_type="application/json", headers=headers)
+    return response if made_now else encoded(request, response, found)
 
 
 def _entity_json(

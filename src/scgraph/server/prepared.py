@@ -15,10 +15,12 @@ used go first, and the warm-up stops at the first body it makes that pushes anot
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from fastapi import Request, Response
 
 from scgraph.served_store import REMOTE_BUILD_ID
 from scgraph.server.deps import ServedBuild
@@ -31,16 +33,48 @@ MIB = 1024 * 1024
 Key = tuple[object, ...]
 
 
+GZIP_MINIMUM = 1024
+"""Bodies from this size on are compressed for clients taking gzip (GZipMiddleware in app.py)."""
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A body and the variant-specific headers that go with it (a next-page Link, say)."""
 
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    gzip: bytes | None = None
+    """The body gzip-compressed as GZipMiddleware would, once for every request to come."""
 
     @property
     def size(self) -> int:
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers.items())
+        size = len(self.body) + len(self.gzip or b"")
+        return size + sum(len(k) + len(v) for k, v in self.headers.items())
+
+    def compressed(self) -> Prepared:
+        """This body with its gzip form (level 9, as GZipMiddleware writes it), if large enough."""
+        if self.gzip is not None or len(self.body) < GZIP_MINIMUM:
+            return self
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        gzip = compressor.compress(self.body) + compressor.flush()
+        return Prepared(self.body, self.headers, gzip)
+
+
+def encoded(request: Request, response: Response, prepared: Prepared) -> Response:
+    """`response` (whose body is `prepared.body`) with the prepared gzip body when the client
+    takes gzip, as GZipMiddleware would have compressed it (which then lets it pass)."""
+    if (
+        prepared.gzip is None
+        or response.status_code != 200
+        or request.method != "GET"
+        or "gzip" not in request.headers.get("accept-encoding", "")
+    ):
+        return response
+    response.body = prepared.gzip
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(prepared.gzip))
+    response.headers.add_vary_header("Accept-Encoding")
+    return response
 
 
 class PreparedBodies:
@@ -70,9 +104,10 @@ class PreparedBodies:
     def put(self, key: Key, prepared: Prepared) -> bool:
         """Keep `prepared`, pushing out the least recently used past the bound; False when it
         was not kept (larger than an eighth of the bound)."""
-        size = prepared.size + _ENTRY_OVERHEAD
-        if size > self.max_bytes // 8:
+        if len(prepared.body) + _ENTRY_OVERHEAD > self.max_bytes // 8:
             return False  # one huge body must not flush everything else
+        prepared = prepared.compressed()
+        size = prepared.size + _ENTRY_OVERHEAD
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:

@@ -21,7 +21,7 @@ from scgraph.server.deps import ServedBuild, ServedDep
 from scgraph.server.linked_data import Target, format_for, not_acceptable, not_found, url_path
 from scgraph.server.pages.rendering import GET_HEAD, LICENSE, PageNumber
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
-from scgraph.server.prepared import Prepared, on_event_loop, prepared_bodies
+from scgraph.server.prepared import Prepared, encoded, on_event_loop, prepared_bodies
 from scgraph.server.rdf_formats import (
     BY_SUFFIX,
     CONTEXT,
@@ -71,6 +71,7 @@ def _data(
         return cached
     key = ("data", target.iri, rdf_format.suffix, page)
     found = prepared.get(key) if prepared is not None else None
+    made_now = found is None
     if found is None:
         if not compute:
             return None
@@ -81,7 +82,7 @@ def _data(
     headers = {"Link": _alternate_links(doc_path, rdf_format) + found.headers.get("Link", "")}
     if target.suffix is None:
         headers["Content-Location"] = url_path(f"{doc_path}.{rdf_format.suffix}")
-    return represent(
+    response = represent(
         request,
         served,
         found.body,
@@ -90,6 +91,7 @@ def _data(
         headers=headers,
         etag=etag,
     )
+    return response if made_now else encoded(request, response, found)
 
 
 _EXISTS = Prepared(b"")

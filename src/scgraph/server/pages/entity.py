@@ -30,7 +30,7 @@ from scgraph.server.pages.rendering import (
 )
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
 from scgraph.server.pages.schema_org import schema_org, summary_text
-from scgraph.server.prepared import Prepared, on_event_loop, prepared_bodies
+from scgraph.server.prepared import Prepared, encoded, on_event_loop, prepared_bodies
 from scgraph.server.rdf_formats import FORMATS, HTML
 from scgraph.server.representation import not_modified, variant_etag
 
@@ -61,8 +61,8 @@ def _prepared_page(path: str, request: Request, served: ServedBuild, page: int) 
     if found is None:
         return None
     etag = variant_etag(served, request, HTML, lang)
-    return not_modified(request, served, etag) or html_response(
-        request, served, found.body, lang, etag
+    return not_modified(request, served, etag) or encoded(
+        request, html_response(request, served, found.body, lang, etag), found
     )
 
 
