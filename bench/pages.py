@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -65,6 +65,9 @@ class Result:
     p50_ms: float
     p99_ms: float
     statuses: frozenset[int]
+    cpu_ms: float = 0.0
+    """Server CPU (user + system, all its processes) per request: steadier than wall time on a
+    busy machine; one process at 1,000 req/s has at most 1 ms."""
 
     @property
     def rate(self) -> float:
@@ -76,6 +79,36 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by process `pid` and its descendants (Linux /proc; 0 elsewhere)."""
+    parents: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = int(fields[11]) + int(fields[12])  # utime, stime
+    family, grown = {pid}, True
+    while grown:
+        more = {child for child, parent in parents.items() if parent in family} - family
+        family |= more
+        grown = bool(more)
+    return sum(used.get(p, 0) for p in family) / os.sysconf("SC_CLK_TCK")
+
+
+def _measured(
+    server: tuple[str, int], requests: list[Request], count: int, concurrency: int
+) -> Result:
+    """`_drive` with the server's CPU per request."""
+    base, pid = server
+    before = _cpu_seconds(pid)
+    result = asyncio.run(_drive(base, requests, count, concurrency))
+    cpu = (_cpu_seconds(pid) - before) * 1000 / max(1, result.requests)
+    return replace(result, cpu_ms=cpu)
 
 
 @contextmanager
@@ -105,7 +138,7 @@ def _server(
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in 60 s")
             time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         stop_process(process)
 
@@ -239,8 +272,9 @@ def _row(name: str, result: Result, reference: float) -> str:
     passed = result.rate >= TARGET_RATE and result.p99_ms < TARGET_P99_MS
     return (
         f"{name:22s} {result.requests:6d} {result.rate:9.1f} {result.p50_ms:8.2f}"
-        f" {result.p99_ms:8.2f} {result.rate / TARGET_RATE:7.2f} {result.rate / reference:7.2f}"
-        f"  {'pass' if passed else 'MISS':4s}  {sorted(result.statuses)}"
+        f" {result.p99_ms:8.2f} {result.cpu_ms:7.2f} {result.rate / TARGET_RATE:7.2f}"
+        f" {result.rate / reference:7.2f}  {'pass' if passed else 'MISS':4s}"
+        f"  {sorted(result.statuses)}"
     )
 
 
@@ -264,7 +298,7 @@ def run(workers: int, requests: int, concurrency: int, rounds: int) -> None:
     uvicorn += ["--http", "h11"]  # as `scgraph serve` (see cli.py)
     scgraph_cmd = [sys.executable, "-m", "scgraph.cli", "serve", "--workers", str(workers)]
     header = (
-        f"{'kind':22s} {'n':>6s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s}"
+        f"{'kind':22s} {'n':>6s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'CPU ms':>7s}"
         f" {'÷target':>7s} {'÷ref':>7s}  {'':4s}  statuses"
     )
     fixed = [("/", {"Accept": "text/html"})]
@@ -275,7 +309,7 @@ def run(workers: int, requests: int, concurrency: int, rounds: int) -> None:
             port = _free_port()
             command = [*uvicorn, "--port", str(port), "--no-access-log", "bench._fixed_app:app"]
             with _server(command, port, logs / "ref") as ref:
-                result = asyncio.run(_drive(ref, fixed, requests, concurrency))
+                result = _measured(ref, fixed, requests, concurrency)
             print(_row(f"reference {label}", result, result.rate))
             return result.rate
 
@@ -289,28 +323,31 @@ def run(workers: int, requests: int, concurrency: int, rounds: int) -> None:
         port = _free_port()
         command = [*scgraph_cmd, "--port", str(port)]
         with _server(command, port, logs / "compute", COMPUTE_ENV) as sc:
-            entities, articles = _entities(sc, settings.base_iri)
+            entities, articles = _entities(sc[0], settings.base_iri)
             print(
                 f"-- computed: every answer computed (answer and prepared caches off), every URL"
                 f" {rounds}× ({len(entities)} entities, {len(articles)} articles)"
             )
-            for name, make in _kinds(sc, entities, articles).items():
+            for name, make in _kinds(sc[0], entities, articles).items():
                 batch = make()
                 count = max(len(batch) * rounds, min(MIN_COLD, len(batch) * 100))
-                cold = asyncio.run(_drive(sc, batch, count, concurrency))
+                cold = _measured(sc, batch, count, concurrency)
                 print(_row(f"{name}", cold, reference))
 
         port = _free_port()
         with _server([*scgraph_cmd, "--port", str(port)], port, logs / "shipped") as sc:
-            state, seconds = _wait_for_warm_up(sc)
+            warm_up_cpu = _cpu_seconds(sc[1])
+            state, seconds = _wait_for_warm_up(sc[0])
+            warm_up_cpu = _cpu_seconds(sc[1]) - warm_up_cpu
             print(
-                f"-- as shipped: warm-up {state} after {seconds:.1f} s; then every URL once"
+                f"-- as shipped: warm-up {state} after {seconds:.1f} s ({warm_up_cpu:.1f} CPU s);"
+                " then every URL once"
                 f" (first), then {requests} requests cycling through them (warm)"
             )
-            for name, make in _kinds(sc, entities, articles).items():
+            for name, make in _kinds(sc[0], entities, articles).items():
                 batch = make()
-                first = asyncio.run(_drive(sc, batch, len(batch), concurrency))
-                warm = asyncio.run(_drive(sc, batch, requests, concurrency))
+                first = _measured(sc, batch, len(batch), concurrency)
+                warm = _measured(sc, batch, requests, concurrency)
                 print(_row(f"{name} first", first, reference))
                 print(_row(f"{name} warm", warm, reference))
         reference_rate("(again)")
