@@ -121,6 +121,21 @@ class PreparedBodies:
             return True
 
 
+_KNOWN = Prepared(b"")
+
+
+def mark_known(bodies: PreparedBodies | None, iri: str) -> None:
+    """Note that the store says something about `iri` (a body about it was just made)."""
+    if bodies is not None:
+        bodies.put(("known", iri), _KNOWN)
+
+
+def is_known(served: ServedBuild, iri: str) -> bool:
+    """Whether a body about `iri` was made for this build: then it exists, no need to ask."""
+    bodies = prepared_bodies(served)
+    return bodies is not None and ("known", iri) in bodies
+
+
 def on_event_loop(served: ServedBuild) -> bool:
     """Whether a route may look for a prepared body on the event loop: with an embedded store,
     whose existence checks take a fraction of a millisecond, less than the hop to a worker thread

@@ -21,7 +21,14 @@ from scgraph.server.deps import ServedBuild, ServedDep
 from scgraph.server.linked_data import Target, format_for, not_acceptable, not_found, url_path
 from scgraph.server.pages.rendering import GET_HEAD, LICENSE, PageNumber
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
-from scgraph.server.prepared import Prepared, encoded, on_event_loop, prepared_bodies
+from scgraph.server.prepared import (
+    Prepared,
+    encoded,
+    is_known,
+    mark_known,
+    on_event_loop,
+    prepared_bodies,
+)
 from scgraph.server.rdf_formats import (
     BY_SUFFIX,
     CONTEXT,
@@ -54,9 +61,7 @@ def _data(
     """The answer; without `compute`, only if it needs no document made now (else None)."""
     target = resolve(served, path, tuple(BY_SUFFIX))
     prepared = prepared_bodies(served)
-    # A body is known to exist once made; its format is not known before negotiating.
-    known = prepared is not None and ("data", target.iri) in prepared
-    if not known and not exists(served.store, target.iri):
+    if not is_known(served, target.iri) and not exists(served.store, target.iri):
         if not compute:
             return None  # suggestions may scan every label: not on the event loop
         return not_found(request, served, target.iri, suggestions(request, served, target.doc_path))
@@ -77,7 +82,7 @@ def _data(
             return None
         found = _document(served, target, rdf_format, page)
         if prepared is not None and prepared.put(key, found):
-            prepared.put(("data", target.iri), _EXISTS)
+            mark_known(prepared, target.iri)
     doc_path = f"/data/{target.doc_path}"
     headers = {"Link": _alternate_links(doc_path, rdf_format) + found.headers.get("Link", "")}
     if target.suffix is None:
@@ -92,10 +97,6 @@ def _data(
         etag=etag,
     )
     return response if made_now else encoded(request, response, found)
-
-
-_EXISTS = Prepared(b"")
-"""Marks a resource whose RDF documents are made: it exists, no need to ask the store."""
 
 
 def _document(served: ServedBuild, target: Target, rdf_format: RdfFormat, page: int) -> Prepared:

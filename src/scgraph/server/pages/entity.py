@@ -30,7 +30,13 @@ from scgraph.server.pages.rendering import (
 )
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
 from scgraph.server.pages.schema_org import schema_org, summary_text
-from scgraph.server.prepared import Prepared, encoded, on_event_loop, prepared_bodies
+from scgraph.server.prepared import (
+    Prepared,
+    encoded,
+    mark_known,
+    on_event_loop,
+    prepared_bodies,
+)
 from scgraph.server.rdf_formats import FORMATS, HTML
 from scgraph.server.representation import not_modified, variant_etag
 
@@ -129,8 +135,8 @@ def _entity_page(
     context.update(extra)
     body = render_body(request, served, template, **context)
     prepared = prepared_bodies(served)
-    if prepared is not None:
-        prepared.put(("page", target.iri, lang, page), Prepared(body))
+    if prepared is not None and prepared.put(("page", target.iri, lang, page), Prepared(body)):
+        mark_known(prepared, target.iri)
     return html_response(request, served, body, lang, etag)
 
 
