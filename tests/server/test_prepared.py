@@ -149,3 +149,15 @@ def test_warm_up_stops_once_another_build_is_served(built: Settings) -> None:
         report = asyncio.run(warm_up(client.app, replaced))  # type: ignore[arg-type]
         assert (report.state, report.requests) == ("stopped", 0)
         assert len(prepared_bodies(replaced) or ()) == 0
+
+
+def test_a_store_other_than_the_embedded_one_is_not_warmed_up(built: Settings) -> None:
+    class OtherStore:
+        """Stands for a remote store: the warm-up must not send it a query."""
+
+        def query(self, *args: object, **kwargs: object) -> object:
+            raise AssertionError("the warm-up queried a remote store")
+
+    served = ServedBuild(built, OtherStore(), {"build_id": "20300101T000000Z-remote-copy"})  # type: ignore[arg-type]
+    report = asyncio.run(warm_up(None, served))  # type: ignore[arg-type]
+    assert (report.state, report.requests) == ("off", 0)

@@ -10,7 +10,9 @@ cost the most), then the other resources in IRI order.
 It never delays a switch (it starts after it), stops as soon as another build is served or the
 prepared bodies' budget is full (`prepared_cache_mb`: what does not fit is made on first request,
 as without warm-up), and is cancelled when the application stops. Its requests skip the answer
-cache (they carry no real client's headers) and hold the same build as any request would.
+cache (they carry no real client's headers) and hold the same build as any request would. Only
+builds served from the embedded store are warmed up: a remote store is not ours to load with
+thousands of queries after each switch.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ _RESOURCES = f"SELECT DISTINCT ?s ?t WHERE {{ ?s <{RDF_TYPE}> ?t }}"
 
 @dataclass
 class WarmUp:
-    """How the warm-up of one build went: `running`, `done` (all made), `full` or `stopped`."""
+    """How the warm-up of one build went: `running`, `done` (all made), `full`, `stopped`
+    (another build is served) or `off` (no prepared bodies, or a remote store)."""
 
     state: str = "running"
     resources: int = 0
@@ -96,8 +99,9 @@ async def warm_up(app: FastAPI, served: ServedBuild) -> WarmUp:
     served.memo[_STATE] = report
     prepared = prepared_bodies(served)
     started = time.monotonic()
-    if prepared is None:
-        report.state = "stopped"
+    if prepared is None or not isinstance(served.store, ox.Store):
+        # A remote store is not ours to load with thousands of queries after every switch.
+        report.state = "off"
         return report
     paths = await asyncio.to_thread(resource_paths, served)
     for path in paths:
