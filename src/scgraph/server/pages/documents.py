@@ -59,11 +59,14 @@ def _data(
     path: str, request: Request, served: ServedBuild, page: int, *, compute: bool
 ) -> Response | None:
     """The answer; without `compute`, only if it needs no document made now (else None)."""
-    target = resolve(served, path, tuple(BY_SUFFIX))
     prepared = prepared_bodies(served)
-    if not is_known(served, target.iri) and not exists(served.store, target.iri):
-        if not compute:
-            return None  # suggestions may scan every label: not on the event loop
+    if prepared is None and not compute:
+        return None
+    target = resolve(served, path, tuple(BY_SUFFIX))
+    known = is_known(served, target.iri)
+    if not known and not compute:
+        return None  # a resource with nothing made yet: asked about in a worker thread
+    if not known and not exists(served.store, target.iri):
         return not_found(request, served, target.iri, suggestions(request, served, target.doc_path))
     rdf_format = format_for(target, request, list(FORMATS))
     if rdf_format is None:
