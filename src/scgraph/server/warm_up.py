@@ -111,10 +111,10 @@ async def warm_up(app: FastAPI, served: ServedBuild) -> WarmUp:
                 break
             dropped = prepared.dropped
             try:
-                await _get(app, served, prefix + quote(path) + suffix, headers)
+                await _get(app, served, prefix + path + suffix, headers)
             except Exception:
                 # One resource that fails is made (and fails) again on request; go on.
-                logger.exception("warm-up: GET %s failed", prefix + quote(path) + suffix)
+                logger.exception("warm-up: GET %s failed", prefix + path + suffix)
             report.requests += 1
             if prepared.dropped > dropped:
                 report.state = "full"
@@ -130,7 +130,8 @@ async def warm_up(app: FastAPI, served: ServedBuild) -> WarmUp:
 
 
 async def _get(app: FastAPI, served: ServedBuild, path: str, headers: dict[str, str]) -> None:
-    """One in-process GET through the whole application; the answer itself is dropped."""
+    """One in-process GET of `path` (not percent-encoded) through the whole application; the
+    answer itself is dropped."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -138,7 +139,7 @@ async def _get(app: FastAPI, served: ServedBuild, path: str, headers: dict[str, 
         "method": "GET",
         "scheme": "http",
         "path": path,
-        "raw_path": path.encode("ascii"),
+        "raw_path": quote(path).encode("ascii"),
         "query_string": b"",
         "root_path": "",
         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
