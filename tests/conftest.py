@@ -32,6 +32,9 @@ def project_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         ontology_dir=ROOT / "ontology",
         queries_dir=ROOT / "queries",
         data_dir=data_dir,
+        # The warm-up of the whole seed build would take every server's CPU for a minute; its
+        # own tests turn it on (tests/server/test_prepared.py).
+        warm_up_pages=False,
     )
 
 

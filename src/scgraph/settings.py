@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     before the rest is read."""
     max_result_bytes: int = 200_000_000
     """Largest serialized SPARQL result; a query producing more is stopped with an error."""
+    answer_cache_mb: int = 64
+    """Memory for each server process's cache of whole answers (pages, RDF documents, JSON
+    look-ups, redirects), replayed for the same request; 0 turns it off."""
+    prepared_cache_mb: int = 192
+    """Memory for each server process's bodies of pages, RDF documents and JSON look-ups of the
+    served build, made once and reused by any request for the same variant; 0 turns it off."""
+    warm_up_pages: bool = True
+    """After a build is opened, make its entity pages, Turtle, JSON-LD and JSON look-ups in the
+    background until prepared_cache_mb is full, so that first requests find them made."""
     service_allowlist: list[str] = []
     """Endpoint IRIs a query may call with SERVICE (a JSON list in the environment); others are
     refused, since pyoxigraph really sends the HTTP request."""

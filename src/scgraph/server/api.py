@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from scgraph import __version__
@@ -28,7 +29,8 @@ from scgraph.lookup import describe
 from scgraph.ontology import OWL, RDF_TYPE, RDFS
 from scgraph.queries import ExampleQuery, load_examples
 from scgraph.search import SearchIndex
-from scgraph.server.deps import ServedDep, SettingsDep
+from scgraph.server.deps import ServedBuild, ServedDep, SettingsDep
+from scgraph.server.prepared import Prepared, encoded, prepared_bodies
 from scgraph.server.response_cache import cacheable
 from scgraph.store import run_query
 
@@ -111,36 +113,61 @@ def search(
     summary="Describe one entity",
     responses={404: {"description": "Unknown entity", "content": {"application/problem+json": {}}}},
 )
-def entity(
+async def entity(
     id: str,
     request: Request,
-    response: Response,
     served: ServedDep,
     lang: Lang = "vi",
     incoming_limit: Limit = 50,
     incoming_offset: Offset = 0,
-) -> EntityModel:
+) -> Response:
     """`id` is the path after `{base}id/` (`city/da-nang`), an `id/…` path or a full IRI."""
     base = _base_iri(served.summary, served.settings.base_iri)
     iri = entity_iri(id, base)
-    found = describe(
+    prepared = prepared_bodies(served)
+    key = ("api", iri, lang, incoming_limit, incoming_offset)
+    # Made before (by a request or the warm-up): answered without a hop to a worker thread.
+    found = prepared.get(key) if prepared is not None else None
+    made_now = found is None
+    if found is None:
+        found = await run_in_threadpool(
+            _entity_json, served, iri, base, lang, incoming_limit, incoming_offset
+        )
+        if prepared is not None:
+            prepared.put(key, found)
+    headers = {}
+    if _MORE in found.headers:
+        url = request.url.include_query_params(
+            incoming_offset=incoming_offset + incoming_limit, incoming_limit=incoming_limit
+        )
+        headers["Link"] = f'<{url}>; rel="next"'
+    cacheable(request)
+    response = Response(found.body, media_type="application/json", headers=headers)
+    return response if made_now else encoded(request, response, found)
+
+
+def _entity_json(
+    served: ServedBuild, iri: str, base: str, lang: str, limit: int, offset: int
+) -> Prepared:
+    """The JSON look-up of `iri`: the bytes FastAPI would write for the response model."""
+    description = describe(
         served.store,
         iri,
         base_iri=base,
         lang=lang,
-        incoming_limit=incoming_limit,
-        incoming_offset=incoming_offset,
+        incoming_limit=limit,
+        incoming_offset=offset,
         parents=served.super_properties,
     )
-    if found is None:
+    if description is None:
         raise HTTPException(404, f"no entity {iri}")
-    if found.has_more_incoming:
-        url = request.url.include_query_params(
-            incoming_offset=incoming_offset + incoming_limit, incoming_limit=incoming_limit
-        )
-        response.headers["Link"] = f'<{url}>; rel="next"'
-    cacheable(request)
-    return entity_model(found, lang)
+    body = _ENTITY_JSON.dump_json(entity_model(description, lang), by_alias=True)
+    return Prepared(body, {_MORE: ""} if description.has_more_incoming else {})
+
+
+_MORE = "more-incoming"
+"""Marks a prepared description with more incoming links than it lists."""
+_ENTITY_JSON = TypeAdapter(EntityModel)
 
 
 class TypeModel(BaseModel):

@@ -23,6 +23,7 @@ from scgraph.server.etags import CodingAwareETags
 from scgraph.server.reload import build_directory, open_served
 from scgraph.server.request_ids import RequestIds
 from scgraph.server.response_cache import CachedResponses, ResponseCache
+from scgraph.server.warm_up import warm_up_state
 from scgraph.settings import Settings, get_settings
 
 EXPOSED_HEADERS = ["Link", "ETag", "Location", "Content-Location", "Vary", REQUEST_ID_HEADER]
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CodingAwareETags)  # outside GZip: sees the encoded response
     # Outside both: an entry holds the encoded body with its final ETag (see response_cache.py).
-    app.state.response_cache = ResponseCache()
+    app.state.response_cache = ResponseCache(max(0, settings.answer_cache_mb) * 1024 * 1024)
     app.add_middleware(CachedResponses, cache=app.state.response_cache)
     app.add_middleware(
         CORSMiddleware,
@@ -81,8 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", include_in_schema=False)
     def health(request: Request) -> dict[str, str]:
-        """Liveness and the build being served, for process managers and tests."""
-        return {"status": "ok", "build": request.app.state.served.build_id}
+        """Liveness, the build being served and how far its warm-up is, for process managers,
+        tests and benchmarks."""
+        build = request.app.state.served.build_id
+        return {"status": "ok", "build": build, "warm_up": warm_up_state(request.app)}
 
     app.include_router(sparql.router)
     app.include_router(reload.router)  # after sparql: watches while the query pool is up

@@ -56,5 +56,15 @@ def get_settings_of_app(request: Request) -> Settings:
     return settings
 
 
-ServedDep = Annotated[ServedBuild, Depends(get_served)]
-SettingsDep = Annotated[Settings, Depends(get_settings_of_app)]
+# Dependencies that are coroutines run on the event loop; plain functions would each cost every
+# request a hop to a worker thread and back, more than the lookup itself.
+async def _served_dependency(request: Request) -> ServedBuild:
+    return get_served(request)
+
+
+async def _settings_dependency(request: Request) -> Settings:
+    return get_settings_of_app(request)
+
+
+ServedDep = Annotated[ServedBuild, Depends(_served_dependency)]
+SettingsDep = Annotated[Settings, Depends(_settings_dependency)]

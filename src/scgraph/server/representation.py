@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import lru_cache
 
 from fastapi import Request, Response
 
@@ -21,7 +22,12 @@ CACHE_CONTROL = "public, max-age=3600"
 
 def build_time(served: ServedBuild) -> datetime:
     """When the served build was made: its id starts with the UTC time (`20261122T021511Z-…`)."""
-    stamp = served.build_id.split("-", 1)[0]
+    return _time_of(served.build_id)
+
+
+@lru_cache(maxsize=8)
+def _time_of(build_id: str) -> datetime:
+    stamp = build_id.split("-", 1)[0]
     try:
         return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
@@ -34,8 +40,13 @@ def build_time_iso(served: ServedBuild) -> str:
 
 
 def last_modified(served: ServedBuild) -> str:
-    """The build time as an HTTP date, for Last-Modified."""
-    return format_datetime(build_time(served), usegmt=True)
+    """The build time as an HTTP date, for Last-Modified (read on every answer: made once)."""
+    return _http_date_of(served.build_id)
+
+
+@lru_cache(maxsize=8)
+def _http_date_of(build_id: str) -> str:
+    return format_datetime(_time_of(build_id), usegmt=True)
 
 
 def etag_for(served: ServedBuild, body: bytes, media_type: str) -> str:

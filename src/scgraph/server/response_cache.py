@@ -27,6 +27,8 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 CACHED_STATUSES = frozenset({200, 303, 304})
 _MARK = "scgraph_cacheable"
 PINNED_BUILD = "scgraph_served"
+WARM_UP = "scgraph_warm_up"
+"""Scope key of the background warm-up's own requests, passed through unrecorded."""
 """Key in the request's state of the ServedBuild the request was admitted with."""
 _KEYED_HEADERS = frozenset({b"host", b"accept", b"accept-language", b"if-none-match"})
 _NOT_STORED_HEADERS = frozenset({b"x-request-id"})
@@ -126,6 +128,9 @@ class CachedResponses:
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get(WARM_UP):  # the background warm-up (warm_up.py): not a client's request
+            await self.app(scope, receive, send)
+            return
         served = getattr(scope["app"].state, "served", None) if "app" in scope else None
         if served is not None and scope["type"] == "http":
             # The handler answers from this very build (deps.get_served), so the answer and its

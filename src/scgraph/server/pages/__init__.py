@@ -6,8 +6,9 @@ own modules. Every route answers GET and HEAD and returns through `represent` (E
 
 from fastapi import APIRouter
 
+from scgraph.server import warm_up
 from scgraph.server.pages import dereference, documents, entity, lists
 
 router = APIRouter()
-for _part in (dereference, documents, entity, lists):
+for _part in (dereference, documents, entity, lists, warm_up):
     router.include_router(_part.router)

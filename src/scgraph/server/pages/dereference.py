@@ -12,6 +12,7 @@ from scgraph.server.deps import ServedBuild, ServedDep
 from scgraph.server.linked_data import not_acceptable, not_found, see_other, url_path
 from scgraph.server.pages.rendering import GET_HEAD
 from scgraph.server.pages.resolving import suggestions
+from scgraph.server.prepared import is_known
 from scgraph.server.rdf_formats import FORMATS, HTML
 
 router = APIRouter()
@@ -40,7 +41,9 @@ def dataset_iri(request: Request) -> Response:
 async def _dereference(request: Request, served: ServedBuild, iri: str, doc_path: str) -> Response:
     # An embedded store answers this ASK in a fraction of a millisecond, less than the hop to a
     # worker thread that was most of a 303's time; any other store may wait on the network.
-    if isinstance(served.store, ox.Store):
+    if is_known(served, iri):  # a document about it was made: no need to ask
+        known = True
+    elif isinstance(served.store, ox.Store):
         known = exists(served.store, iri)
     else:
         known = await run_in_threadpool(exists, served.store, iri)

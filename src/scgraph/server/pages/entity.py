@@ -6,6 +6,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from scgraph.iris import SC
 from scgraph.lookup import (
@@ -20,9 +21,22 @@ from scgraph.ontology import SCHEMA
 from scgraph.server.deps import ServedBuild, ServedDep
 from scgraph.server.highlight import segments
 from scgraph.server.linked_data import Target, not_found, page_lang
-from scgraph.server.pages.rendering import GET_HEAD, PageNumber, render
+from scgraph.server.pages.rendering import (
+    GET_HEAD,
+    PageNumber,
+    html_response,
+    render,
+    render_body,
+)
 from scgraph.server.pages.resolving import incoming_offset, resolve, suggestions
 from scgraph.server.pages.schema_org import schema_org, summary_text
+from scgraph.server.prepared import (
+    Prepared,
+    encoded,
+    mark_known,
+    on_event_loop,
+    prepared_bodies,
+)
 from scgraph.server.rdf_formats import FORMATS, HTML
 from scgraph.server.representation import not_modified, variant_etag
 
@@ -33,8 +47,32 @@ _ARTICLE_TEXT = (SC + "articleText", SCHEMA + "articleBody")
 
 
 @router.api_route("/page/{path:path}", methods=GET_HEAD, include_in_schema=False)
-def page(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -> Response:
+async def page(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -> Response:
     """The HTML page about a resource (`.html` may be added)."""
+    if on_event_loop(served):
+        made = _prepared_page(path, request, served, page)
+        if made is not None:
+            return made
+    return await run_in_threadpool(_page, path, request, served, page)
+
+
+def _prepared_page(path: str, request: Request, served: ServedBuild, page: int) -> Response | None:
+    """The page from a body made before (by a request or the warm-up), else None."""
+    prepared = prepared_bodies(served)
+    if prepared is None:
+        return None
+    target = resolve(served, path, ("html",))
+    lang = page_lang(request)
+    found = prepared.get(("page", target.iri, lang, page))
+    if found is None:
+        return None
+    etag = variant_etag(served, request, HTML, lang)
+    return not_modified(request, served, etag) or encoded(
+        request, html_response(request, served, found.body, lang, etag), found
+    )
+
+
+def _page(path: str, request: Request, served: ServedBuild, page: int) -> Response:
     base = served.settings.base_iri
     target = resolve(served, path, ("html",))
     lang = page_lang(request)
@@ -57,7 +95,7 @@ def page(path: str, request: Request, served: ServedDep, page: PageNumber = 1) -
         return not_found(request, served, target.iri, suggestions(request, served, target.doc_path))
     if any(t.iri == SC + "Article" for t in description.types):
         return _article_page(request, served, target, description, lang, page, etag)
-    return _entity_page(request, served, target, description, lang, page, "entity.html", etag=etag)
+    return _entity_page(request, served, target, description, lang, page, "entity.html", etag)
 
 
 def _common(
@@ -90,11 +128,16 @@ def _entity_page(
     lang: str,
     page: int,
     template: str,
+    etag: str,
     **extra: Any,
 ) -> Response:
     context = _common(served, target, description, lang, page)
     context.update(extra)
-    return render(request, served, template, **context)
+    body = render_body(request, served, template, **context)
+    prepared = prepared_bodies(served)
+    if prepared is not None and prepared.put(("page", target.iri, lang, page), Prepared(body)):
+        mark_known(prepared, target.iri)
+    return html_response(request, served, body, lang, etag)
 
 
 def _article_page(
@@ -129,10 +172,10 @@ def _article_page(
         lang,
         page,
         "article.html",
+        etag,
         annotations=annotations,
         text_segments=segments(text, spans),
         sc=SC,
-        etag=etag,
     )
 
 

@@ -8,6 +8,7 @@ from scgraph.lookup import DEFAULT_INCOMING_LIMIT, Resource, exists, suggest
 from scgraph.search import SearchIndex
 from scgraph.server.deps import ServedBuild
 from scgraph.server.linked_data import Target, page_lang, target_of
+from scgraph.server.prepared import is_known
 
 
 def find(request: Request, served: ServedBuild, text: str, limit: int) -> list[Resource]:
@@ -34,7 +35,9 @@ def resolve(served: ServedBuild, path: str, suffixes: tuple[str, ...]) -> Target
     the id, and its fixed-format URLs add a second suffix (`ontology-scgraph.ttl.ttl`).
     """
     target = target_of(path, served.settings.base_iri, suffixes)
-    if target.suffix is not None and not exists(served.store, target.iri):
+    if target.suffix is None or is_known(served, target.iri):
+        return target
+    if not exists(served.store, target.iri):
         whole = target_of(path, served.settings.base_iri, ())
         if exists(served.store, whole.iri):
             return whole
