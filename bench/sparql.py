@@ -320,7 +320,13 @@ def _ceiling_row(ceiling: Server, theirs: Server, seconds: float) -> None:
     )
 
 
-def _mix(ours: Server, theirs: Server, seconds: float) -> None:
+def _mix(
+    ours: Server,
+    theirs: Server,
+    seconds: float,
+    only: str | None = None,
+    concurrencies: tuple[int, ...] = CONCURRENCY,
+) -> None:
     client = "wrk, 1 thread" if shutil.which("wrk") else "httpx (CLIENT-BOUND: install wrk)"
     print(f"\nQuery mix over {ENTITIES:,} entities, {seconds:g} s per cell, client: {client}")
     print(
@@ -328,7 +334,9 @@ def _mix(ours: Server, theirs: Server, seconds: float) -> None:
         f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  target"
     )
     for name, cost, query, accept in _query_mix():
-        for concurrency in CONCURRENCY:
+        if only is not None and only not in name and only != cost:
+            continue
+        for concurrency in concurrencies:
             a = _cell(ours.url, query, accept, concurrency, seconds)
             b = _cell(theirs.url, query, accept, concurrency, seconds)
             # A cell where no request finished in time has a rate of 0.
@@ -482,6 +490,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=cores, help="scgraph uvicorn workers")
     parser.add_argument("--query-workers", type=int, default=2, help="query processes each")
     parser.add_argument("--access-log", action="store_true", help="scgraph logs each request")
+    parser.add_argument("--only", help="mix: only queries whose name holds this, or 'cheap'")
+    parser.add_argument(
+        "--concurrency", type=int, action="append", help="mix: this concurrency (repeatable)"
+    )
     parser.add_argument("--skip-mix", action="store_true")
     parser.add_argument("--skip-ceiling", action="store_true")
     parser.add_argument("--skip-large", action="store_true")
@@ -494,14 +506,15 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="scgraph-bench-") as temporary:
         directory = Path(temporary)
         started = time.perf_counter()
-        store_dir = _synthetic(directory, ENTITIES, LARGE_ROWS)
+        store_dir = _synthetic(directory, ENTITIES, 0 if args.skip_large else LARGE_ROWS)
         print(f"synthetic store written in {time.perf_counter() - started:.1f} s")
         with (
             _scgraph(directory, args.workers, args.query_workers, args.access_log) as ours,
             _oxigraph(store_dir) as theirs,
         ):
             if not args.skip_mix:
-                _mix(ours, theirs, args.seconds)
+                levels = tuple(args.concurrency or CONCURRENCY)
+                _mix(ours, theirs, args.seconds, args.only, levels)
             if not args.skip_ceiling:
                 with _ceiling(args.workers) as ceiling:
                     _ceiling_row(ceiling, theirs, args.seconds)

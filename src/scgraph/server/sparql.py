@@ -42,6 +42,7 @@ from scgraph.sparql_formats import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
     Family,
+    ResultFormat,
     from_format_param,
     media_types,
     pick,
@@ -274,13 +275,19 @@ def _raise_worker_error(payload: bytes) -> None:
     raise StoreError(message)
 
 
+@lru_cache(maxsize=64)
+def _format_of(header: bytes) -> ResultFormat:
+    """The format a worker's H frame names (a handful of distinct frames, decoded once each)."""
+    return BY_NAME[json.loads(header)["format"]]
+
+
 async def _answer(run: QueryRun) -> Response:
     handed_over = False
     try:
         tag, payload = await run.read()
         if tag == ERROR:
             _raise_worker_error(payload)
-        chosen = BY_NAME[json.loads(payload)["format"]]
+        chosen = _format_of(payload)
         chunks: list[bytes] = []
         size = 0
         while size < COMMIT_BYTES:
