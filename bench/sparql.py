@@ -7,8 +7,10 @@ prints two tables of figures measured in this run:
 - the query mix (entity look-up, 1-hop join, DESCRIBE; label search and an aggregate, which are
   engine-bound) at concurrency 1, 4 and 16: throughput, p50 and p99 latency of each server and
   the ratio scgraph/oxigraph, against the targets ≥ 0.5× (cheap) and ≥ 0.9× (expensive). Each
-  request of a cheap query names another entity (a wrk Lua script walks the ENTITIES in a
-  stride from a different start in every cell), so no layer can answer it from memory;
+  request names another entity (a wrk Lua script walks the ENTITIES in a stride from a random
+  start in every cell; the expensive queries filter on it), so that a cell does not measure
+  scgraph's answer cache (server/sparql_answers.py): the `hits` column is the share of its
+  answers that came from that cache, counted by the script from the X-Answer-Cache header;
 - the ceiling: a bare ASGI app on the same uvicorn set-up answering a fixed body of the entity
   look-up's size (bench/_sparql_ceiling.py), next to oxigraph's entity look-up: the most any
   Python endpoint could reach here;
@@ -200,6 +202,8 @@ class Cell:
     rate: float
     p50_ms: float
     p99_ms: float
+    hits: float | None = None
+    """Share of answers scgraph took from its answer cache (X-Answer-Cache: hit), if counted."""
 
 
 ENTITY_SLOT = "ENTITYNUMBER"
@@ -224,13 +228,14 @@ def _query_mix() -> list[tuple[str, str, str, str]]:
             "label search",
             "expensive",
             f"SELECT ?s ?l WHERE {{ ?s a <{EX}Organisation> ; {label} ?l "
-            'FILTER(CONTAINS(LCASE(STR(?l)), "nẵng số 12")) }',
+            f'FILTER(CONTAINS(LCASE(STR(?l)), "nẵng số {ENTITY_SLOT}")) }}',
             JSON_RESULTS,
         ),
         (
             "aggregate",
             "expensive",
-            "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DESC(?n)",
+            f"SELECT ?t (COUNT(?s) AS ?n) WHERE {{ ?s a ?t FILTER(?s != {entity}) }} "
+            "GROUP BY ?t ORDER BY DESC(?n)",
             JSON_RESULTS,
         ),
     ]
@@ -247,7 +252,21 @@ request = function()
   i = (i + stride) %% n
   return wrk.format(nil, prefix .. i .. suffix)
 end
+hits = 0
+response = function(status, headers, body)
+  if headers["x-answer-cache"] == "hit" or headers["X-Answer-Cache"] == "hit" then
+    hits = hits + 1
+  end
+end
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("hits") end
+  io.write(string.format("answer cache hits: %%d of %%d\\n", total, summary.requests))
+end
 """
+_HITS = re.compile(r"answer cache hits: (\d+) of (\d+)")
 
 
 def _walk_script(url: str, query: str, start: int) -> str:
@@ -275,7 +294,9 @@ def _wrk(url: str, query: str, accept: str, concurrency: int, seconds: float) ->
         raise RuntimeError(f"wrk saw failed requests on {url}:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = {p: float(v) * _UNIT_MS[unit] for p, v, unit in _WRK_LATENCY.findall(out)}
-    return Cell(rate, latency["50"], latency["99"])
+    counted = _HITS.search(out)
+    hits = int(counted.group(1)) / max(int(counted.group(2)), 1) if counted else None
+    return Cell(rate, latency["50"], latency["99"], hits)
 
 
 async def _drive(url: str, query: str, accept: str, concurrency: int, seconds: float) -> Cell:
@@ -331,7 +352,7 @@ def _mix(
     print(f"\nQuery mix over {ENTITIES:,} entities, {seconds:g} s per cell, client: {client}")
     print(
         f"{'query':20} {'conc':>4}  {'scgraph req/s':>13} {'p50 ms':>7} {'p99 ms':>7}  "
-        f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  target"
+        f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  {'hits':>5}  target"
     )
     for name, cost, query, accept in _query_mix():
         if only is not None and only not in name and only != cost:
@@ -346,7 +367,8 @@ def _mix(
             )
             print(
                 f"{name:20} {concurrency:>4}  {a.rate:13.0f} {a.p50_ms:7.1f} {a.p99_ms:7.1f}  "
-                f"{b.rate:14.0f} {b.p50_ms:7.1f} {b.p99_ms:7.1f}  {ratio:5.2f}  {verdict}"
+                f"{b.rate:14.0f} {b.p50_ms:7.1f} {b.p99_ms:7.1f}  {ratio:5.2f}  "
+                f"{'' if a.hits is None else f'{a.hits:5.0%}':>5}  {verdict}"
             )
 
 
