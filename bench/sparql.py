@@ -6,7 +6,14 @@ prints two tables of figures measured in this run:
 
 - the query mix (entity look-up, 1-hop join, DESCRIBE; label search and an aggregate, which are
   engine-bound) at concurrency 1, 4 and 16: throughput, p50 and p99 latency of each server and
-  the ratio scgraph/oxigraph, against the targets ≥ 0.5× (cheap) and ≥ 0.9× (expensive);
+  the ratio scgraph/oxigraph, against the targets ≥ 0.5× (cheap) and ≥ 0.9× (expensive). Each
+  request names another entity (a wrk Lua script walks the ENTITIES in a stride, each cell on its
+  own segment of the walk; the expensive queries filter on it), so that a cell does not measure
+  scgraph's answer cache (server/sparql_answers.py): the `hits` column is the share of its
+  answers that came from that cache, counted by the script from the X-Answer-Cache header;
+- the ceiling: a bare ASGI app on the same uvicorn set-up answering a fixed body of the entity
+  look-up's size (bench/_sparql_ceiling.py), next to oxigraph's entity look-up: the most any
+  Python endpoint could reach here;
 - one large result per format (SELECT in JSON, XML, CSV, TSV; CONSTRUCT in every RDF format):
   time to first byte, total time, and how much the servers' resident memory grew while sending.
 
@@ -15,13 +22,15 @@ The load comes from `wrk` (one thread, so the client takes little of the CPU bot
 before either server does, which squeezes every ratio towards 1. Without wrk, an httpx client is
 used and the table says it is client-bound. Both servers get every core: oxigraph serve runs a
 thread per core, scgraph as many uvicorn workers as cores (`--workers`), each with its own pool of
-query processes (`--query-workers`).
+query processes (`--query-workers`). Neither logs each request: scgraph runs with
+SCGRAPH_ACCESS_LOG=false (`--access-log` turns it on), as oxigraph serve logs nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import re
 import shutil
@@ -36,7 +45,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pyoxigraph as ox
@@ -135,7 +144,9 @@ def _process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Pop
 
 
 @contextmanager
-def _scgraph(data_dir: Path, workers: int, query_workers: int) -> Iterator[Server]:
+def _scgraph(
+    data_dir: Path, workers: int, query_workers: int, access_log: bool = False
+) -> Iterator[Server]:
     port = _free_port()
     env = {
         **os.environ,
@@ -143,6 +154,7 @@ def _scgraph(data_dir: Path, workers: int, query_workers: int) -> Iterator[Serve
         "SCGRAPH_QUERY_TIMEOUT_S": "120",
         "SCGRAPH_QUERY_WORKERS": str(query_workers),
         "SCGRAPH_MAX_RESULT_BYTES": str(2_000_000_000),
+        "SCGRAPH_ACCESS_LOG": "true" if access_log else "false",
     }
     command = [sys.executable, "-m", "scgraph.cli", "serve", "--port", str(port)]
     command += ["--workers", str(workers)]
@@ -153,6 +165,20 @@ def _scgraph(data_dir: Path, workers: int, query_workers: int) -> Iterator[Serve
         for _ in range(4 * workers):
             httpx.get(url, params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
         yield Server("scgraph", url, process.pid)
+
+
+@contextmanager
+def _ceiling(workers: int) -> Iterator[Server]:
+    """bench/_sparql_ceiling.py on uvicorn as `scgraph serve` runs it."""
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench._sparql_ceiling:app", "--port", str(port)]
+    command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    command += ["--http", "scgraph.server.slow_clients:GuardedHttpToolsProtocol"]
+    root = Path(__file__).resolve().parent.parent
+    with _process(command, {**os.environ, "PYTHONPATH": str(root)}) as process:
+        url = f"http://127.0.0.1:{port}/sparql"
+        _wait_until_up(url, process)
+        yield Server("ceiling", url, process.pid)
 
 
 @contextmanager
@@ -175,11 +201,31 @@ class Cell:
     rate: float
     p50_ms: float
     p99_ms: float
+    hits: float | None = None
+    """Share of answers scgraph took from its answer cache (X-Answer-Cache: hit), if counted."""
+
+
+ENTITY_SLOT = "ENTITYNUMBER"
+"""Stands for the entity's number in a cheap query: the wrk script puts another one in each
+request."""
+STRIDE = 7919  # a prime: the walk meets every entity before it repeats one
+SEGMENT = 3_300
+"""Steps of the walk each cell takes before reaching the next cell's first entity: cells take
+consecutive segments of one walk (six per query: three concurrencies, two servers), so that a
+scgraph cell asks what an earlier scgraph cell of the same query asked (which scgraph's answer
+cache would answer, and the hits column would show) only past 2 × SEGMENT requests. A larger
+store would leave more room, but makes the expensive queries too slow for a cell of seconds."""
+_segments = itertools.count()
+
+
+def _next_start() -> int:
+    """The entity where the next cell's walk begins."""
+    return next(_segments) * SEGMENT * STRIDE % ENTITIES
 
 
 def _query_mix() -> list[tuple[str, str, str, str]]:
     """(name, cost class, query, Accept) for each query of the mix."""
-    entity, label = f"<{EX}id/1234>", f"<{RDFS_LABEL}>"
+    entity, label = f"<{EX}id/{ENTITY_SLOT}>", f"<{RDFS_LABEL}>"
     return [
         ("entity lookup", "cheap", f"SELECT ?p ?o WHERE {{ {entity} ?p ?o }}", JSON_RESULTS),
         (
@@ -193,13 +239,14 @@ def _query_mix() -> list[tuple[str, str, str, str]]:
             "label search",
             "expensive",
             f"SELECT ?s ?l WHERE {{ ?s a <{EX}Organisation> ; {label} ?l "
-            'FILTER(CONTAINS(LCASE(STR(?l)), "nẵng số 12")) }',
+            f'FILTER(CONTAINS(LCASE(STR(?l)), "nẵng số {ENTITY_SLOT}")) }}',
             JSON_RESULTS,
         ),
         (
             "aggregate",
             "expensive",
-            "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DESC(?n)",
+            f"SELECT ?t (COUNT(?s) AS ?n) WHERE {{ ?s a ?t FILTER(?s != {entity}) }} "
+            "GROUP BY ?t ORDER BY DESC(?n)",
             JSON_RESULTS,
         ),
     ]
@@ -209,20 +256,63 @@ _WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+_WALK = """
+local prefix, suffix = %s, %s
+local n, stride, i = %d, %d, %d
+request = function()
+  i = (i + stride) %% n
+  return wrk.format(nil, prefix .. i .. suffix)
+end
+hits = 0
+response = function(status, headers, body)
+  if headers["x-answer-cache"] == "hit" or headers["X-Answer-Cache"] == "hit" then
+    hits = hits + 1
+  end
+end
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("hits") end
+  io.write(string.format("answer cache hits: %%d of %%d\\n", total, summary.requests))
+end
+"""
+_HITS = re.compile(r"answer cache hits: (\d+) of (\d+)")
+
+
+def _walk_script(url: str, query: str, start: int) -> str:
+    """A wrk script asking `query` with ENTITY_SLOT replaced by another entity each time."""
+    path = urlsplit(url).path + "?" + urlencode({"query": query})
+    prefix, _, suffix = path.partition(ENTITY_SLOT)
+    return _WALK % (_lua_string(prefix), _lua_string(suffix), ENTITIES, STRIDE, start)
+
+
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _wrk(url: str, query: str, accept: str, concurrency: int, seconds: float) -> Cell:
     target = url + "?" + urlencode({"query": query})
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--latency"]
     command += ["--timeout", "30s", "-H", f"Accept: {accept}", target]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if ENTITY_SLOT in query:
+            script.write(_walk_script(url, query, _next_start()))
+            script.flush()
+            command[1:1] = ["-s", script.name]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk saw failed requests on {url}:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = {p: float(v) * _UNIT_MS[unit] for p, v, unit in _WRK_LATENCY.findall(out)}
-    return Cell(rate, latency["50"], latency["99"])
+    counted = _HITS.search(out)
+    hits = int(counted.group(1)) / max(int(counted.group(2)), 1) if counted else None
+    return Cell(rate, latency["50"], latency["99"], hits)
 
 
 async def _drive(url: str, query: str, accept: str, concurrency: int, seconds: float) -> Cell:
     latencies: list[float] = []
+    numbers = itertools.count(_next_start(), STRIDE)
     headers = {"accept": accept, "accept-encoding": "identity"}
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
@@ -231,7 +321,8 @@ async def _drive(url: str, query: str, accept: str, concurrency: int, seconds: f
         async def worker() -> None:
             while time.perf_counter() < end:
                 started = time.perf_counter()
-                response = await client.get(url, params={"query": query}, headers=headers)
+                asked = query.replace(ENTITY_SLOT, str(next(numbers) % ENTITIES))
+                response = await client.get(url, params={"query": asked}, headers=headers)
                 response.raise_for_status()
                 latencies.append(time.perf_counter() - started)
 
@@ -249,25 +340,46 @@ def _cell(url: str, query: str, accept: str, concurrency: int, seconds: float) -
     return asyncio.run(_drive(url, query, accept, concurrency, seconds))
 
 
-def _mix(ours: Server, theirs: Server, seconds: float) -> None:
+def _ceiling_row(ceiling: Server, theirs: Server, seconds: float) -> None:
+    """The bare app against oxigraph's entity look-up, at concurrency 16."""
+    name, _, query, accept = _query_mix()[0]
+    a = _cell(ceiling.url, query, accept, 16, seconds)
+    b = _cell(theirs.url, query, accept, 16, seconds)
+    print(
+        f"{'ceiling: bare ASGI':20} {16:>4}  {a.rate:13.0f} {a.p50_ms:7.1f} {a.p99_ms:7.1f}  "
+        f"{b.rate:14.0f} {b.p50_ms:7.1f} {b.p99_ms:7.1f}  {a.rate / max(b.rate, 1e-9):5.2f}  "
+        f"(fixed body vs oxigraph's {name})"
+    )
+
+
+def _mix(
+    ours: Server,
+    theirs: Server,
+    seconds: float,
+    only: str | None = None,
+    concurrencies: tuple[int, ...] = CONCURRENCY,
+) -> None:
     client = "wrk, 1 thread" if shutil.which("wrk") else "httpx (CLIENT-BOUND: install wrk)"
     print(f"\nQuery mix over {ENTITIES:,} entities, {seconds:g} s per cell, client: {client}")
     print(
         f"{'query':20} {'conc':>4}  {'scgraph req/s':>13} {'p50 ms':>7} {'p99 ms':>7}  "
-        f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  target"
+        f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  {'hits':>5}  target"
     )
     for name, cost, query, accept in _query_mix():
-        for concurrency in CONCURRENCY:
+        if only is not None and only not in name and only != cost:
+            continue
+        for concurrency in concurrencies:
             a = _cell(ours.url, query, accept, concurrency, seconds)
             b = _cell(theirs.url, query, accept, concurrency, seconds)
             # A cell where no request finished in time has a rate of 0.
-            ratio, target = a.rate / max(b.rate, 1e-9), TARGETS[cost]
+            ratio, target = a.rate / b.rate if b.rate else float("nan"), TARGETS[cost]
             verdict = (
                 f"≥{target} {'ok' if ratio >= target else 'MISSED'}" if concurrency == 16 else ""
             )
             print(
                 f"{name:20} {concurrency:>4}  {a.rate:13.0f} {a.p50_ms:7.1f} {a.p99_ms:7.1f}  "
-                f"{b.rate:14.0f} {b.p50_ms:7.1f} {b.p99_ms:7.1f}  {ratio:5.2f}  {verdict}"
+                f"{b.rate:14.0f} {b.p50_ms:7.1f} {b.p99_ms:7.1f}  {ratio:5.2f}  "
+                f"{'' if a.hits is None else f'{a.hits:5.0%}':>5}  {verdict}"
             )
 
 
@@ -410,24 +522,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each mix cell")
     parser.add_argument("--workers", type=int, default=cores, help="scgraph uvicorn workers")
     parser.add_argument("--query-workers", type=int, default=2, help="query processes each")
+    parser.add_argument("--access-log", action="store_true", help="scgraph logs each request")
+    parser.add_argument("--only", help="mix: only queries whose name holds this, or 'cheap'")
+    parser.add_argument(
+        "--concurrency", type=int, action="append", help="mix: this concurrency (repeatable)"
+    )
     parser.add_argument("--skip-mix", action="store_true")
+    parser.add_argument("--skip-ceiling", action="store_true")
     parser.add_argument("--skip-large", action="store_true")
     args = parser.parse_args(argv)
     print(
         f"{cores} cores; scgraph: {args.workers} uvicorn worker(s) × {args.query_workers} query "
-        "process(es); oxigraph serve-read-only: its own thread pool"
+        f"process(es), access log {'on' if args.access_log else 'off'}; oxigraph "
+        "serve-read-only: its own thread pool, no access log"
     )
     with tempfile.TemporaryDirectory(prefix="scgraph-bench-") as temporary:
         directory = Path(temporary)
         started = time.perf_counter()
-        store_dir = _synthetic(directory, ENTITIES, LARGE_ROWS)
+        store_dir = _synthetic(directory, ENTITIES, 0 if args.skip_large else LARGE_ROWS)
         print(f"synthetic store written in {time.perf_counter() - started:.1f} s")
         with (
-            _scgraph(directory, args.workers, args.query_workers) as ours,
+            _scgraph(directory, args.workers, args.query_workers, args.access_log) as ours,
             _oxigraph(store_dir) as theirs,
         ):
             if not args.skip_mix:
-                _mix(ours, theirs, args.seconds)
+                levels = tuple(args.concurrency or CONCURRENCY)
+                _mix(ours, theirs, args.seconds, args.only, levels)
+            if not args.skip_ceiling:
+                with _ceiling(args.workers) as ceiling:
+                    _ceiling_row(ceiling, theirs, args.seconds)
             if not args.skip_large:
                 _large(ours, theirs)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scgraph.errors import QueryRefused
-from scgraph.sparql_guard import is_update, refuse_unsafe, service_targets
+from scgraph.sparql_guard import is_update, may_be_unsafe, refuse_unsafe, service_targets
 
 
 @pytest.mark.parametrize(
@@ -53,3 +55,55 @@ def test_allowlist_admits_exactly_the_listed_iris() -> None:
 )
 def test_updates_are_recognised_after_the_prologue(query: str, update: bool) -> None:
     assert is_update(query) is update
+
+
+PIECES = [
+    "SELECT",
+    "ASK",
+    "{",
+    "}",
+    " ",
+    "\n",
+    "?s",
+    "<urn:x>",
+    "'a'",
+    "#",
+    "PREFIX",
+    "p:",
+    "ſ",
+    "K",
+    "ß",
+    "ı",
+    "İ",
+    "\\u0053",
+    "\\U00000045",
+    "ERVICE",
+    "service",
+    "SERVICE",
+    "insert",
+    "InSeRt",
+    "LOAD",
+    "wıth",
+    "add",
+    "address",
+    "drop",
+    "ꜱervice",
+    "é",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_a_query_passed_over_unread_has_no_update_nor_service(query: str) -> None:
+    """The quick text test never lets through what reading the tokens would refuse."""
+    if not may_be_unsafe(query):
+        assert not is_update(query)
+        assert service_targets(query) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["ſERVICE <http://a/> {}", "SELECT * { \\u0053ERVICE <http://a/> { } }", "ınsert data {}"],
+)
+def test_unusual_spellings_are_read_in_full(query: str) -> None:
+    assert may_be_unsafe(query)

@@ -309,6 +309,9 @@ def _run_examples(opened: GraphStore, settings: Settings) -> int:
     return failures
 
 
+PROTOCOLS = {"httptools": "GuardedHttpToolsProtocol", "h11": "GuardedH11Protocol"}
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
@@ -333,10 +336,10 @@ def serve(
         workers=workers,
         proxy_headers=False,
         timeout_keep_alive=settings.keep_alive_timeout_s,
-        # uvicorn's h11 with time limits on slow clients (request_read_timeout_s and friends).
-        # Not httptools, even when installed: it answers a bare 400, without a request id or our
-        # error shape, to a control character in a header value (tests/server/test_hostile_input).
-        http="scgraph.server.slow_clients:GuardedH11Protocol",
+        access_log=settings.access_log,
+        # uvicorn's protocols with time limits on slow clients (request_read_timeout_s and
+        # friends); the httptools one hands requests its parser refuses over to h11.
+        http=f"scgraph.server.slow_clients:{PROTOCOLS[settings.http_parser]}",
     )
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import struct
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -91,6 +92,12 @@ def _error(out: BinaryIO, kind: str, message: str) -> None:
     out.flush()
 
 
+@lru_cache(maxsize=64)
+def _header(family: Family, name: str) -> bytes:
+    """The H frame's payload; a handful of distinct values, encoded once each."""
+    return json.dumps({"family": family.value, "format": name}).encode()
+
+
 def run_job(store: ox.Store, job: dict[str, Any], out: BinaryIO) -> None:
     """Evaluate one job and write its frames."""
     try:
@@ -111,7 +118,7 @@ def run_job(store: ox.Store, job: dict[str, Any], out: BinaryIO) -> None:
         _error(out, "not_acceptable", family.value)
         return
     chosen = BY_NAME[name]
-    write_frame(out, HEADER, json.dumps({"family": family.value, "format": name}).encode())
+    write_frame(out, HEADER, _header(family, name))
     writer = _FrameWriter(out, int(job["max_bytes"]))
     try:
         # mypy cannot tie the format's type to the result's; BY_NAME keeps them consistent.

@@ -1,5 +1,7 @@
 """Slow clients on a real uvicorn (raw sockets): silent connections, headers or a body sent a
-byte at a time, a response left unread. Others are served meanwhile; the slow ones are cut off."""
+byte at a time, a response left unread. Others are served meanwhile; the slow ones are cut off.
+Each case runs with both HTTP parsers of `scgraph serve` (httptools, the default, and h11); so
+does the hand-over of a request httptools refuses to h11 on the same connection."""
 
 from __future__ import annotations
 
@@ -20,12 +22,18 @@ BOUND_S = 15.0  # how long a test waits for the cut-off before calling it a fail
 SLOW = 20  # slow connections held open at once
 
 
-@pytest.fixture
+@pytest.fixture(params=["httptools", "h11"])
 def server(
-    mini_project: Settings, start_scgraph: Callable[[list[str], Settings], tuple[str, Path]]
+    request: pytest.FixtureRequest,
+    mini_project: Settings,
+    start_scgraph: Callable[[list[str], Settings], tuple[str, Path]],
 ) -> Iterator[tuple[str, Path]]:
     settings = mini_project.model_copy(
-        update={"request_read_timeout_s": LIMIT_S, "response_write_timeout_s": LIMIT_S}
+        update={
+            "request_read_timeout_s": LIMIT_S,
+            "response_write_timeout_s": LIMIT_S,
+            "http_parser": request.param,
+        }
     )
     yield start_scgraph([], settings)
 
@@ -152,3 +160,39 @@ def test_a_response_left_unread_is_cut_off(server: tuple[str, Path]) -> None:
     assert not body.endswith(b"0\r\n\r\n"), "the whole response was sent: nothing was cut off"
     _others_are_served(base)
     assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+def _exchange(sock: socket.socket, request: bytes) -> bytes:
+    """Send one request on a kept-alive connection and read its whole answer (Content-Length)."""
+    sock.sendall(request)
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def test_a_request_httptools_refuses_is_answered_on_the_same_connection(
+    server: tuple[str, Path],
+) -> None:
+    """llhttp refuses a control byte in a header value; h11 lets the application see it (and
+    the application tolerates it): with either parser, the answer is the application's, and the
+    connection goes on serving."""
+    base, log = server
+    ask = "/sparql?" + str(httpx.QueryParams({"query": "ASK {}"}))
+    plain = f"GET {ask} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n".encode()
+    hostile = f"GET {ask} HTTP/1.1\r\nHost: x\r\nAccept: \x01;;;q=abc,,/\r\n\r\n".encode()
+    with _connect(base) as sock:
+        answers = [_exchange(sock, request) for request in (plain, hostile, plain, hostile)]
+    for answer in answers:
+        assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+        assert b"\r\nx-request-id: " in answer.lower()
+    assert all(b"true" in answer.partition(b"\r\n\r\n")[2] for answer in answers)
+    assert "Invalid HTTP request" not in log.read_text(encoding="utf-8")

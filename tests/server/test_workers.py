@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,6 +16,12 @@ def test_two_workers_serve_the_same_store(
     built: Settings, start_scgraph: Callable[[list[str], Settings], tuple[str, Path]]
 ) -> None:
     base, log_path = start_scgraph(["--workers", "2"], built)
+    # /health answered by one worker does not mean the other has loaded the app: on a busy
+    # machine the first could serve every request below before the second logs its start.
+    deadline = time.monotonic() + 60
+    while log_path.read_text().count("Application startup complete") < 2:
+        assert time.monotonic() < deadline, "the second worker did not start within 60 s"
+        time.sleep(0.1)
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://scgraph.org/ontology#City> }"
 
     def ask(_: int) -> tuple[int, str]:

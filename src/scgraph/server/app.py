@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -23,10 +24,18 @@ from scgraph.server.etags import CodingAwareETags
 from scgraph.server.reload import build_directory, open_served
 from scgraph.server.request_ids import RequestIds
 from scgraph.server.response_cache import CachedResponses, ResponseCache
+from scgraph.server.sparql_direct import DirectSparql
 from scgraph.server.warm_up import warm_up_state
 from scgraph.settings import Settings, get_settings
 
 EXPOSED_HEADERS = ["Link", "ETag", "Location", "Content-Location", "Vary", REQUEST_ID_HEADER]
+CORS: dict[str, Any] = {
+    "allow_origins": ["*"],
+    "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"],
+    "allow_headers": ["*"],
+    "expose_headers": EXPOSED_HEADERS,
+    "max_age": 86400,
+}
 
 
 def _package_dir(name: str) -> Path:
@@ -67,16 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside both: an entry holds the encoded body with its final ETag (see response_cache.py).
     app.state.response_cache = ResponseCache(max(0, settings.answer_cache_mb) * 1024 * 1024)
     app.add_middleware(CachedResponses, cache=app.state.response_cache)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=EXPOSED_HEADERS,
-        max_age=86400,
-    )
+    app.add_middleware(CORSMiddleware, **CORS)
     app.add_middleware(RequestIds)
-    app.add_middleware(AbortedStreams)  # outermost: nothing after it may see the exception
+    app.add_middleware(AbortedStreams)  # nothing after it may see the exception
+    # Outermost: /sparql queries skip the routing, in the same layers (sparql_direct.py).
+    app.add_middleware(DirectSparql, body_limit=settings.max_body_bytes, cors=CORS)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
 

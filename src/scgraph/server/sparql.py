@@ -36,12 +36,21 @@ from scgraph.server import sparql_remote
 from scgraph.server.deps import get_served, get_settings_of_app
 from scgraph.server.query_pool import QueryPool, QueryRun
 from scgraph.server.service_description import describe_service
+from scgraph.server.sparql_answers import (
+    ANSWER_CACHE_HEADER,
+    Answer,
+    AnswerCache,
+    Key,
+    is_deterministic,
+    job_key,
+)
 from scgraph.settings import Settings
 from scgraph.sparql_formats import (
     BY_NAME,
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
     Family,
+    ResultFormat,
     from_format_param,
     media_types,
     pick,
@@ -72,6 +81,7 @@ async def _query_pool(app: FastAPI) -> AsyncIterator[None]:
         settings.query_queue_wait_s,
     )
     app.state.query_pool = pool
+    app.state.sparql_answers = AnswerCache()
     try:
         yield
     finally:
@@ -194,8 +204,14 @@ async def sparql(request: Request) -> Response:
     if isinstance(served.store, RemoteStore):
         return await sparql_remote.forward(served.store, job)
     pool: QueryPool = request.app.state.query_pool
+    answers: AnswerCache = request.app.state.sparql_answers
+    answer_key = job_key(job) if is_deterministic(query) else None
+    if answer_key is not None:
+        kept = answers.get(pool.store_dir, answer_key)
+        if kept is not None:
+            return Response(kept.body, media_type=kept.media_type, headers=_KEPT)
     try:
-        return await _answer(await pool.submit(job))
+        return await _answer(await pool.submit(job), answers, answer_key)
     except QueryTimeout as error:
         raise _error(503, error.reason, {"Retry-After": "10"}) from error
     except StoreError as error:
@@ -274,19 +290,32 @@ def _raise_worker_error(payload: bytes) -> None:
     raise StoreError(message)
 
 
-async def _answer(run: QueryRun) -> Response:
+@lru_cache(maxsize=64)
+def _format_of(header: bytes) -> ResultFormat:
+    """The format a worker's H frame names (a handful of distinct frames, decoded once each)."""
+    return BY_NAME[json.loads(header)["format"]]
+
+
+async def _answer(
+    run: QueryRun, answers: AnswerCache | None = None, key: Key | None = None
+) -> Response:
+    """The worker's answer: whole with a Content-Length if small (then kept in `answers` under
+    `key`, if given), else streamed."""
     handed_over = False
     try:
         tag, payload = await run.read()
         if tag == ERROR:
             _raise_worker_error(payload)
-        chosen = BY_NAME[json.loads(payload)["format"]]
+        chosen = _format_of(payload)
         chunks: list[bytes] = []
         size = 0
         while size < COMMIT_BYTES:
             tag, payload = await run.read()
             if tag == DONE:
-                return Response(b"".join(chunks), media_type=chosen.media_type, headers=_VARY)
+                body = b"".join(chunks)
+                if answers is not None and key is not None:
+                    answers.put(run.worker.store_dir, key, Answer(chosen.media_type, body))
+                return Response(body, media_type=chosen.media_type, headers=_VARY)
             if tag == ERROR:
                 _raise_worker_error(payload)
             chunks.append(payload)
@@ -301,6 +330,7 @@ async def _answer(run: QueryRun) -> Response:
 
 
 _VARY = {"Vary": "Accept"}
+_KEPT = {**_VARY, ANSWER_CACHE_HEADER: "hit"}
 
 
 async def _rest(run: QueryRun, chunks: list[bytes]) -> AsyncIterator[bytes]:
