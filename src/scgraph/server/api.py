@@ -79,7 +79,7 @@ def _base_iri(summary: dict[str, Any], fallback: str) -> str:
 
 
 @router.get("/search", response_model=SearchResultsModel, summary="Find entities by label")
-def search(
+async def search(
     request: Request,
     response: Response,
     served: ServedDep,
@@ -92,6 +92,8 @@ def search(
     offset: Offset = 0,
 ) -> SearchResultsModel:
     """Labels, alt labels and acronyms, ignoring case, diacritics, spaces and small typos."""
+    # On the event loop: the index is in memory and a search takes well under a millisecond,
+    # less than the hop to a worker thread would.
     index = search_index(served)
     hits = index.search(q, type=type, limit=limit + 1, lang=lang, offset=offset)
     if len(hits) > limit:
