@@ -160,6 +160,26 @@ def test_an_id_another_article_declares_is_a_duplicate(mini_project: Settings) -
     assert "also declared in article a1" in str(failure.value.problems[0])
 
 
+def test_a_shape_violated_at_a_registry_entity_is_reported_at_its_registry_line(
+    mini_project: Settings,
+) -> None:
+    """An edited article can make a registry entity break a shape (here a place contained in
+    the place it contains): the violation is reported where a full build reports it, at the
+    entity's line in registry.yaml, not at the top of shapes.ttl."""
+    mapping = mini_project.mappings_dir / "articles" / "a1.yaml"
+    fact = '  - {subject: da-nang, prop: containedIn, ref: viet-nam, quote: "Đà Nẵng, Việt Nam"}'
+    cycle = '  - {subject: viet-nam, prop: containedIn, ref: da-nang, quote: "Đà Nẵng, Việt Nam"}'
+    _edit(mapping, fact, f"{fact}\n{cycle}")
+    registry = mini_project.mappings_dir / "registry.yaml"
+    reported = {}
+    for full in (False, True):
+        with pytest.raises(BuildFailed) as failure:
+            _rebuild(mini_project, full=full)
+        reported[full] = sorted((p.path, p.line, p.focus_node) for p in failure.value.problems)
+    assert reported[False] == reported[True]
+    assert {(path, line) for path, line, _ in reported[False]} == {(registry, 3), (registry, 6)}
+
+
 def test_shapes_restricted_to_focus_nodes_report_only_those() -> None:
     """The restriction an incremental build puts on the shapes, on a class target and on the
     SPARQL target of the selector shape: a broken node outside the focus is not reported."""
