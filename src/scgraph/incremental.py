@@ -33,6 +33,7 @@ from scgraph.errors import BuildFailed, DuplicateId, MappingError, StoreError, S
 from scgraph.index_update import update_index_file
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import REGISTRY_FILE, CheckedProject, Location, check_project
+from scgraph.mapping.loader import load_yaml
 from scgraph.ontology import RDF_TYPE, load_ontology
 from scgraph.pipeline import (
     BuildResult,
@@ -138,7 +139,7 @@ def run_incremental(
     project = check_project(
         mappings, ontology, only=[article_paths(mappings, a)[0] for a in plan.changed]
     )
-    _check_unique_ids(project, plan)
+    _check_unique_ids(project, plan, mappings)
     progress(f"checked {len(project.articles)} article(s) ({time.perf_counter() - clock:.2f} s)")
 
     root = mappings.resolve().parent
@@ -251,7 +252,7 @@ def _copy_store(current: Path, target: Path) -> ox.Store:
     return ox.Store(str(target))
 
 
-def _check_unique_ids(project: CheckedProject, plan: RebuildPlan) -> None:
+def _check_unique_ids(project: CheckedProject, plan: RebuildPlan, mappings: Path) -> None:
     """Entity ids are unique across the project: compare the checked articles' ids with those
     the unchanged articles declared (recorded by the current build)."""
     replaced = {*plan.changed, *plan.removed}
@@ -267,10 +268,25 @@ def _check_unique_ids(project: CheckedProject, plan: RebuildPlan) -> None:
             other = owners.get(entity.id)
             if other is not None:
                 where = entity.location
-                reason = f"duplicate id '{entity.id}' (also declared in article {other})"
+                also = _declared_at(mappings, other, entity.id)
+                reason = f"duplicate id '{entity.id}' (also declared at {also})"
                 problems.append(DuplicateId(where.path, where.line, where.column, reason))
     if problems:
         raise BuildFailed(problems)
+
+
+def _declared_at(mappings: Path, article_id: str, entity_id: str) -> str:
+    """`path:line:column` of the id of `entity_id` in the (unchanged) mapping of `article_id`,
+    read again for the message; the mapping's path alone if it no longer says so."""
+    path = article_paths(mappings, article_id)[0]
+    loaded, _ = load_yaml(path)
+    data = loaded.data if loaded is not None else None
+    entities = data.get("entities") if isinstance(data, dict) else None
+    for index, item in enumerate(entities if isinstance(entities, list) else []):
+        if isinstance(item, dict) and item.get("id") == entity_id and loaded is not None:
+            line, column = loaded.where(("entities", index, "id"))
+            return f"{path}:{line}:{column}"
+    return str(path)
 
 
 def focus_nodes(store: ox.Store, change: StoreChange) -> dict[str, set[str]]:
