@@ -160,11 +160,7 @@ def _write_and_publish(
     settings: Settings, checked: _Checked, builds: Path, progress: Progress
 ) -> BuildResult:
     # The build id is known once the quads are made: stage under a name of our own.
-    staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
-    # Staging directories of killed builds: nobody else can be writing them (we hold the lock).
-    for debris in builds.glob(".staging-*"):
-        shutil.rmtree(debris, ignore_errors=True)
-    try:
+    with staged_build(builds) as staging:
         progress(f"writing the store into {staging}")
         written = store_path(staging)
         output = stream_into_store(settings, checked, written, progress)
@@ -178,19 +174,35 @@ def _write_and_publish(
         summary["inputs_sha256"] = input_digest(settings)
         write_summary(staging, summary)
         write_inputs(staging, with_entities(checked.inputs, checked.project))
-        if build_dir.exists():
-            shutil.rmtree(build_dir)
-        staging.rename(build_dir)
+        move_into_place(staging, build_dir)
+    publish_build(settings.data_dir, build_dir)
+    progress(f"published {build_dir}")
+    return BuildResult(build_dir, summary)
+
+
+@contextmanager
+def staged_build(builds: Path) -> Iterator[Path]:
+    """A fresh staging directory under `builds`, for a caller holding `exclusive_build_lock`;
+    removed if the block fails (an OSError, a full disk say, becomes a StoreError)."""
+    staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
+    # Staging directories of killed builds: nobody else can be writing them (we hold the lock).
+    for debris in builds.glob(".staging-*"):
+        shutil.rmtree(debris, ignore_errors=True)
+    try:
+        yield staging
     except OSError as error:
-        # A full disk while writing dumps, index or summary: as clear as in the store.
         shutil.rmtree(staging, ignore_errors=True)
         raise StoreError(f"cannot write the build into {staging}: {error}") from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    publish_build(settings.data_dir, build_dir)
-    progress(f"published {build_dir}")
-    return BuildResult(build_dir, summary)
+
+
+def move_into_place(staging: Path, build_dir: Path) -> None:
+    """Rename the finished `staging` directory to `build_dir`, replacing a build of that id."""
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    staging.rename(build_dir)
 
 
 def input_digest(settings: Settings) -> str:
