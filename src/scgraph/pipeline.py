@@ -22,7 +22,13 @@ import pyoxigraph as ox
 
 from scgraph import __version__
 from scgraph.build import BuildOutput, build_quads, build_started_at, stream_quads
-from scgraph.build_inputs import BuildInputs, read_inputs, with_entities, write_inputs
+from scgraph.build_inputs import (
+    INPUTS_FILE,
+    BuildInputs,
+    read_inputs,
+    with_entities,
+    write_inputs,
+)
 from scgraph.build_pool import BUILD_WORKERS
 from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
@@ -199,10 +205,34 @@ def staged_build(builds: Path) -> Iterator[Path]:
 
 
 def move_into_place(staging: Path, build_dir: Path) -> None:
-    """Rename the finished `staging` directory to `build_dir`, replacing a build of that id."""
+    """Rename the finished `staging` directory to `build_dir`, replacing an older build of that
+    id, but never the build `current` points at: it is being served (a server keeps its files
+    open and would not notice). Same id means same input files at the same time (a fixed
+    SOURCE_DATE_EPOCH): with the same recorded inputs that build is this one, and `staging`
+    goes; with others (scgraph version, base IRI) this build is refused."""
+    if build_dir.exists() and _is_served(build_dir):
+        if _recorded(staging) != _recorded(build_dir):
+            raise StoreError(
+                f"build {build_dir.name} is being served and was made from other inputs "
+                "(scgraph version or base IRI) at the same SOURCE_DATE_EPOCH; set another"
+            )
+        shutil.rmtree(staging)
+        return
     if build_dir.exists():
         shutil.rmtree(build_dir)
     staging.rename(build_dir)
+
+
+def _is_served(build_dir: Path) -> bool:
+    """Whether `current` of the data directory (`{data_dir}/builds/{id}`) points at `build_dir`."""
+    return resolve_build(build_dir.parent.parent).resolve() == build_dir.resolve()
+
+
+def _recorded(build_dir: Path) -> bytes:
+    try:
+        return (build_dir / INPUTS_FILE).read_bytes()
+    except OSError:
+        return b""  # a build older than inputs.json: never taken for this one
 
 
 def input_digest(settings: Settings) -> str:
