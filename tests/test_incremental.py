@@ -157,7 +157,29 @@ def test_an_id_another_article_declares_is_a_duplicate(mini_project: Settings) -
     assert [(type(p), p.path, p.line) for p in failure.value.problems] == [
         (DuplicateId, mapping, 21)
     ]
-    assert "also declared in article a1" in str(failure.value.problems[0])
+    # Where the other article declares it, as a full build says "first declared at".
+    other = mapping.with_name("a1.yaml")
+    assert f"also declared at {other}:15:5" in str(failure.value.problems[0])
+
+
+def test_a_shape_violated_at_a_registry_entity_is_reported_at_its_registry_line(
+    mini_project: Settings,
+) -> None:
+    """An edited article can make a registry entity break a shape (here a place contained in
+    the place it contains): the violation is reported where a full build reports it, at the
+    entity's line in registry.yaml, not at the top of shapes.ttl."""
+    mapping = mini_project.mappings_dir / "articles" / "a1.yaml"
+    fact = '  - {subject: da-nang, prop: containedIn, ref: viet-nam, quote: "Đà Nẵng, Việt Nam"}'
+    cycle = '  - {subject: viet-nam, prop: containedIn, ref: da-nang, quote: "Đà Nẵng, Việt Nam"}'
+    _edit(mapping, fact, f"{fact}\n{cycle}")
+    registry = mini_project.mappings_dir / "registry.yaml"
+    reported = {}
+    for full in (False, True):
+        with pytest.raises(BuildFailed) as failure:
+            _rebuild(mini_project, full=full)
+        reported[full] = sorted((p.path, p.line, p.focus_node) for p in failure.value.problems)
+    assert reported[False] == reported[True]
+    assert {(path, line) for path, line, _ in reported[False]} == {(registry, 3), (registry, 6)}
 
 
 def test_shapes_restricted_to_focus_nodes_report_only_those() -> None:
@@ -310,3 +332,24 @@ def test_a_plan_made_before_another_build_was_published_is_refused(
     with pytest.raises(StoreError, match="another build was published"):
         run_incremental(mini_project, plan)
     assert (mini_project.data_dir / CURRENT_LINK).resolve() == published.resolve()
+
+
+@pytest.mark.usefixtures("fixed_time")
+@pytest.mark.parametrize("full", [False, True])
+def test_a_build_identical_to_the_served_one_leaves_its_directory_alone(
+    mini_project: Settings, full: bool
+) -> None:
+    """Same inputs at the same SOURCE_DATE_EPOCH: the same build id, so the same directory as the
+    one `current` points at. That directory is being served and is never rewritten in place (a
+    server would not notice, keeping its deleted files open); a build of the same id from other
+    settings is refused rather than served under the old one's id."""
+    served = _rebuild(mini_project, full=True)[0]  # made at the fixed time
+    marker = (served / "build.json").stat().st_ino
+    build, _ = _rebuild(mini_project, full=full)
+    assert build == served
+    assert (served / "build.json").stat().st_ino == marker
+    assert not list((mini_project.data_dir / "builds").glob(".staging-*"))
+    other_base = mini_project.model_copy(update={"base_iri": "https://example.org/"})
+    with pytest.raises(StoreError, match="being served"):
+        _rebuild(other_base, full=True)
+    assert (served / "build.json").stat().st_ino == marker

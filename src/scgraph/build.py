@@ -173,6 +173,9 @@ def stream_article_update(
     for path in inputs:
         if path not in changed:
             builder.mapping_files[path] = minter.mapping_file(builder.relative(path))
+    # The shapes run on registry entities the articles describe: trace them as a full build does.
+    for entity in project.registry:
+        builder.origins[builder.entity_iris[entity.id]] = entity.location
     for article in project.articles:
         builder.article(article)
         builder.flush()

@@ -11,8 +11,7 @@ the same quads as a full build of the same inputs (tests/test_incremental.py).
 
 from __future__ import annotations
 
-import os
-import shutil
+import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -33,13 +32,16 @@ from scgraph.errors import BuildFailed, DuplicateId, MappingError, StoreError, S
 from scgraph.index_update import update_index_file
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import REGISTRY_FILE, CheckedProject, Location, check_project
-from scgraph.ontology import RDF_TYPE, load_ontology
+from scgraph.mapping.loader import load_yaml
+from scgraph.ontology import RDF_TYPE, Ontology, load_ontology
 from scgraph.pipeline import (
     BuildResult,
     Progress,
     exclusive_build_lock,
     input_digest,
+    move_into_place,
     run_build,
+    staged_build,
 )
 from scgraph.search import INDEX_FILE
 from scgraph.settings import Settings
@@ -131,6 +133,39 @@ def run_incremental(
     settings: Settings, plan: RebuildPlan, progress: Progress = _quiet
 ) -> BuildResult:
     """Check the changed articles, then write, check and publish the updated copy of the store."""
+    update = _checked_update(settings, plan, progress)
+    builds = settings.data_dir / BUILDS_DIR
+    with exclusive_build_lock(settings.data_dir):
+        if resolve_build(settings.data_dir).resolve() != plan.current:
+            raise StoreError("another build was published while this one was checked; run again")
+        with staged_build(builds) as staging:
+            summary = _write_update(settings, plan, update, staging, progress)
+            build_dir = builds / update.build_id
+            move_into_place(staging, build_dir)
+        publish_build(settings.data_dir, build_dir)
+    progress(f"published {build_dir}")
+    return BuildResult(build_dir, summary)
+
+
+@dataclass
+class _Update:
+    """The checked articles of an incremental build, and what its provenance names."""
+
+    project: CheckedProject
+    ontology: Ontology
+    minter: IriMinter
+    root: Path
+    """The project folder: provenance names files relative to it (build.py)."""
+    build: tuple[str, dt.datetime, list[Path], list[str]]
+    """Id, start, every input file and every graph name, as `stream_article_update` takes them."""
+
+    @property
+    def build_id(self) -> str:
+        return self.build[0]
+
+
+def _checked_update(settings: Settings, plan: RebuildPlan, progress: Progress) -> _Update:
+    """Check the changed and added articles (`BuildFailed` with every problem found)."""
     started = build_started_at()
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
@@ -138,77 +173,58 @@ def run_incremental(
     project = check_project(
         mappings, ontology, only=[article_paths(mappings, a)[0] for a in plan.changed]
     )
-    _check_unique_ids(project, plan)
+    _check_unique_ids(project, plan, mappings)
     progress(f"checked {len(project.articles)} article(s) ({time.perf_counter() - clock:.2f} s)")
-
     root = mappings.resolve().parent
     minter = IriMinter(settings.base_iri)
     ids = sorted(plan.present.articles)
     inputs = [mappings / REGISTRY_FILE, ontology.path]
     inputs += [path for article_id in ids for path in article_paths(mappings, article_id)]
-    build_id = build_id_for(inputs, started, root)
     graphs = [minter.registry_graph, minter.metadata_graph, minter.ontology_graph]
     graphs += [minter.article_graph(article_id) for article_id in ids]
+    build = (build_id_for(inputs, started, root), started, inputs, graphs)
+    return _Update(project, ontology, minter, root, build)
 
-    builds = settings.data_dir / BUILDS_DIR
-    with exclusive_build_lock(settings.data_dir):
-        if resolve_build(settings.data_dir).resolve() != plan.current:
-            raise StoreError("another build was published while this one was checked; run again")
-        staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
-        for debris in builds.glob(".staging-*"):
-            shutil.rmtree(debris, ignore_errors=True)
-        build_dir = builds / build_id
-        try:
-            clock = time.perf_counter()
-            store = _copy_store(plan.current, store_path(staging))
-            delta = StoreDelta(store, minter)
-            old_summary = read_summary(plan.current)
-            for article_id in [*plan.changed, *plan.removed]:
-                records = [
-                    minter.mapping_file(_relative(path, root))
-                    for path in article_paths(mappings, article_id)
-                ]
-                delta.remove_article(article_id, records)
-            delta.remove_build(old_summary["build_id"])
-            output = stream_article_update(
-                project, ontology, minter, root, delta.add, (build_id, started, inputs, graphs)
-            )
-            change = delta.apply(settings.base_iri)
-            progress(
-                f"replaced {len(delta.removed)} quads by {len(delta.added)} in a copy of the "
-                f"current store ({time.perf_counter() - clock:.2f} s)"
-            )
-            _check_shapes(settings, store, change, output.origins, progress)
-            clock = time.perf_counter()
-            update_index_file(
-                plan.current / INDEX_FILE,
-                store,
-                settings.base_iri,
-                change.subjects,
-                staging / INDEX_FILE,
-            )
-            store.flush()
-            del store, delta  # pyoxigraph has no close(): release the store before reading it
-            progress(f"updated the search index ({time.perf_counter() - clock:.2f} s)")
-            clock = time.perf_counter()
-            checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
-            progress(f"wrote the dumps ({time.perf_counter() - clock:.2f} s)")
-            summary = _updated_summary(old_summary, change, build_id, checksums)
-            summary["inputs_sha256"] = input_digest(settings)
-            write_summary(staging, summary)
-            write_inputs(staging, _inputs_after(plan, project))
-            if build_dir.exists():
-                shutil.rmtree(build_dir)
-            staging.rename(build_dir)
-        except OSError as error:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise StoreError(f"cannot write the build into {staging}: {error}") from error
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        publish_build(settings.data_dir, build_dir)
-    progress(f"published {build_dir}")
-    return BuildResult(build_dir, summary)
+
+def _write_update(
+    settings: Settings, plan: RebuildPlan, update: _Update, staging: Path, progress: Progress
+) -> dict[str, Any]:
+    """Write the new build into `staging`: the updated copy of the store (checked by the
+    shapes), search index, dumps, summary and inputs; returns the summary."""
+    clock = time.perf_counter()
+    store = _copy_store(plan.current, store_path(staging))
+    delta = StoreDelta(store, update.minter)
+    old_summary = read_summary(plan.current)
+    for article_id in [*plan.changed, *plan.removed]:
+        records = [
+            update.minter.mapping_file(_relative(path, update.root))
+            for path in article_paths(settings.mappings_dir, article_id)
+        ]
+        delta.remove_article(article_id, records)
+    delta.remove_build(old_summary["build_id"])
+    output = stream_article_update(
+        update.project, update.ontology, update.minter, update.root, delta.add, update.build
+    )
+    change = delta.apply(settings.base_iri)
+    progress(
+        f"replaced {len(delta.removed)} quads by {len(delta.added)} in a copy of the "
+        f"current store ({time.perf_counter() - clock:.2f} s)"
+    )
+    _check_shapes(settings, store, change, output.origins, progress)
+    clock = time.perf_counter()
+    index = plan.current / INDEX_FILE
+    update_index_file(index, store, settings.base_iri, change.subjects, staging / INDEX_FILE)
+    store.flush()
+    del store, delta  # pyoxigraph has no close(): release the store before reading it
+    progress(f"updated the search index ({time.perf_counter() - clock:.2f} s)")
+    clock = time.perf_counter()
+    checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
+    progress(f"wrote the dumps ({time.perf_counter() - clock:.2f} s)")
+    summary = _updated_summary(old_summary, change, update.build_id, checksums)
+    summary["inputs_sha256"] = input_digest(settings)
+    write_summary(staging, summary)
+    write_inputs(staging, _inputs_after(plan, update.project))
+    return summary
 
 
 def _check_shapes(
@@ -251,7 +267,7 @@ def _copy_store(current: Path, target: Path) -> ox.Store:
     return ox.Store(str(target))
 
 
-def _check_unique_ids(project: CheckedProject, plan: RebuildPlan) -> None:
+def _check_unique_ids(project: CheckedProject, plan: RebuildPlan, mappings: Path) -> None:
     """Entity ids are unique across the project: compare the checked articles' ids with those
     the unchanged articles declared (recorded by the current build)."""
     replaced = {*plan.changed, *plan.removed}
@@ -267,10 +283,25 @@ def _check_unique_ids(project: CheckedProject, plan: RebuildPlan) -> None:
             other = owners.get(entity.id)
             if other is not None:
                 where = entity.location
-                reason = f"duplicate id '{entity.id}' (also declared in article {other})"
+                also = _declared_at(mappings, other, entity.id)
+                reason = f"duplicate id '{entity.id}' (also declared at {also})"
                 problems.append(DuplicateId(where.path, where.line, where.column, reason))
     if problems:
         raise BuildFailed(problems)
+
+
+def _declared_at(mappings: Path, article_id: str, entity_id: str) -> str:
+    """`path:line:column` of the id of `entity_id` in the (unchanged) mapping of `article_id`,
+    read again for the message; the mapping's path alone if it no longer says so."""
+    path = article_paths(mappings, article_id)[0]
+    loaded, _ = load_yaml(path)
+    data = loaded.data if loaded is not None else None
+    entities = data.get("entities") if isinstance(data, dict) else None
+    for index, item in enumerate(entities if isinstance(entities, list) else []):
+        if isinstance(item, dict) and item.get("id") == entity_id and loaded is not None:
+            line, column = loaded.where(("entities", index, "id"))
+            return f"{path}:{line}:{column}"
+    return str(path)
 
 
 def focus_nodes(store: ox.Store, change: StoreChange) -> dict[str, set[str]]:

@@ -22,7 +22,13 @@ import pyoxigraph as ox
 
 from scgraph import __version__
 from scgraph.build import BuildOutput, build_quads, build_started_at, stream_quads
-from scgraph.build_inputs import BuildInputs, read_inputs, with_entities, write_inputs
+from scgraph.build_inputs import (
+    INPUTS_FILE,
+    BuildInputs,
+    read_inputs,
+    with_entities,
+    write_inputs,
+)
 from scgraph.build_pool import BUILD_WORKERS
 from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
@@ -160,11 +166,7 @@ def _write_and_publish(
     settings: Settings, checked: _Checked, builds: Path, progress: Progress
 ) -> BuildResult:
     # The build id is known once the quads are made: stage under a name of our own.
-    staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
-    # Staging directories of killed builds: nobody else can be writing them (we hold the lock).
-    for debris in builds.glob(".staging-*"):
-        shutil.rmtree(debris, ignore_errors=True)
-    try:
+    with staged_build(builds) as staging:
         progress(f"writing the store into {staging}")
         written = store_path(staging)
         output = stream_into_store(settings, checked, written, progress)
@@ -178,19 +180,59 @@ def _write_and_publish(
         summary["inputs_sha256"] = input_digest(settings)
         write_summary(staging, summary)
         write_inputs(staging, with_entities(checked.inputs, checked.project))
-        if build_dir.exists():
-            shutil.rmtree(build_dir)
-        staging.rename(build_dir)
+        move_into_place(staging, build_dir)
+    publish_build(settings.data_dir, build_dir)
+    progress(f"published {build_dir}")
+    return BuildResult(build_dir, summary)
+
+
+@contextmanager
+def staged_build(builds: Path) -> Iterator[Path]:
+    """A fresh staging directory under `builds`, for a caller holding `exclusive_build_lock`;
+    removed if the block fails (an OSError, a full disk say, becomes a StoreError)."""
+    staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
+    # Staging directories of killed builds: nobody else can be writing them (we hold the lock).
+    for debris in builds.glob(".staging-*"):
+        shutil.rmtree(debris, ignore_errors=True)
+    try:
+        yield staging
     except OSError as error:
-        # A full disk while writing dumps, index or summary: as clear as in the store.
         shutil.rmtree(staging, ignore_errors=True)
         raise StoreError(f"cannot write the build into {staging}: {error}") from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    publish_build(settings.data_dir, build_dir)
-    progress(f"published {build_dir}")
-    return BuildResult(build_dir, summary)
+
+
+def move_into_place(staging: Path, build_dir: Path) -> None:
+    """Rename the finished `staging` directory to `build_dir`, replacing an older build of that
+    id, but never the build `current` points at: it is being served (a server keeps its files
+    open and would not notice). Same id means same input files at the same time (a fixed
+    SOURCE_DATE_EPOCH): with the same recorded inputs that build is this one, and `staging`
+    goes; with others (scgraph version, base IRI) this build is refused."""
+    if build_dir.exists() and _is_served(build_dir):
+        if _recorded(staging) != _recorded(build_dir):
+            raise StoreError(
+                f"build {build_dir.name} is being served and was made from other inputs "
+                "(scgraph version or base IRI) at the same SOURCE_DATE_EPOCH; set another"
+            )
+        shutil.rmtree(staging)
+        return
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    staging.rename(build_dir)
+
+
+def _is_served(build_dir: Path) -> bool:
+    """Whether `current` of the data directory (`{data_dir}/builds/{id}`) points at `build_dir`."""
+    return resolve_build(build_dir.parent.parent).resolve() == build_dir.resolve()
+
+
+def _recorded(build_dir: Path) -> bytes:
+    try:
+        return (build_dir / INPUTS_FILE).read_bytes()
+    except OSError:
+        return b""  # a build older than inputs.json: never taken for this one
 
 
 def input_digest(settings: Settings) -> str:

@@ -9,16 +9,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
+from scgraph.iris import SC
+from scgraph.ontology import RDFS_LABEL
 from scgraph.server.app import create_app
 from scgraph.server.deps import ServedBuild
 from scgraph.server.etags import identity_variant
 from scgraph.server.prepared import Prepared, PreparedBodies, prepared_bodies
 from scgraph.server.warm_up import resource_paths, warm_up, warm_up_of
 from scgraph.settings import Settings
+from scgraph.store import write_store, write_summary
 
 # Each variant a route keeps apart: languages, pages of incoming links, formats, negotiation.
 REQUESTS = [
@@ -161,3 +166,27 @@ def test_a_store_other_than_the_embedded_one_is_not_warmed_up(built: Settings) -
     served = ServedBuild(built, OtherStore(), {"build_id": "20300101T000000Z-remote-copy"})  # type: ignore[arg-type]
     report = asyncio.run(warm_up(None, served))  # type: ignore[arg-type]
     assert (report.state, report.requests) == ("off", 0)
+
+
+def test_a_page_made_does_not_change_whether_a_resource_exists(tmp_path: Path) -> None:
+    """A resource only linked to (never a subject) has a page listing its incoming links, but
+    no RDF document and no /id/ redirect: the same answers before and after its page is made."""
+    base = "https://scgraph.org/id/"
+    source, target = ox.NamedNode(base + "city/source"), ox.NamedNode(base + "city/target")
+    graph = ox.NamedNode("https://scgraph.org/graph/registry")
+    quads = [
+        ox.Quad(source, ox.NamedNode(RDFS_LABEL), ox.Literal("Source", language="en"), graph),
+        ox.Quad(source, ox.NamedNode(SC + "partner"), target, graph),
+    ]
+    write_store(tmp_path / "store", quads)
+    write_summary(tmp_path, {"build_id": "20260101T000000Z-linked", "triples": 2})
+    settings = Settings(store=tmp_path, answer_cache_mb=0, warm_up_pages=False)
+    with TestClient(create_app(settings)) as client:
+
+        def statuses() -> list[int]:
+            paths = ["/data/city/target.ttl", "/data/city/target", "/id/city/target"]
+            return [client.get(p, follow_redirects=False).status_code for p in paths]
+
+        before = statuses()
+        assert client.get("/page/city/target").status_code == 200
+        assert statuses() == before == [404, 404, 404]

@@ -196,3 +196,22 @@ def test_a_request_httptools_refuses_is_answered_on_the_same_connection(
         assert b"\r\nx-request-id: " in answer.lower()
     assert all(b"true" in answer.partition(b"\r\n\r\n")[2] for answer in answers)
     assert "Invalid HTTP request" not in log.read_text(encoding="utf-8")
+
+
+def test_a_refused_request_sent_in_pieces_is_handed_over_whole(server: tuple[str, Path]) -> None:
+    """The refused byte arrives in a later piece than the request's first, with a body after
+    the head: h11 gets every byte once, from the first of the request, and answers the query."""
+    base, log = server
+    query = b"ASK { ?s ?p ?o }"
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: %d\r\nAccept: text/csv\r\nX-Note: a\x01b\r\n\r\n" % len(query)
+    )
+    split = head.index(b"X-Note")
+    with _connect(base) as sock:
+        sock.sendall(head[:split])
+        time.sleep(0.2)  # a separate read on the server: the head comes in two pieces
+        answer = _exchange(sock, head[split:] + query)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    assert answer.partition(b"\r\n\r\n")[2].strip().endswith(b"true")
+    assert "Invalid HTTP request" not in log.read_text(encoding="utf-8")

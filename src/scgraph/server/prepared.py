@@ -125,13 +125,14 @@ _KNOWN = Prepared(b"")
 
 
 def mark_known(bodies: PreparedBodies | None, iri: str) -> None:
-    """Note that the store says something about `iri` (a body about it was just made)."""
+    """Note that `iri` exists as `lookup.exists` says (the store has it as a subject or graph);
+    a page alone proves less: a resource only linked to has one too."""
     if bodies is not None:
         bodies.put(("known", iri), _KNOWN)
 
 
 def is_known(served: ServedBuild, iri: str) -> bool:
-    """Whether a body about `iri` was made for this build: then it exists, no need to ask."""
+    """Whether `iri` was found to exist in this build (`mark_known`): no need to ask again."""
     bodies = prepared_bodies(served)
     return bodies is not None and ("known", iri) in bodies
 

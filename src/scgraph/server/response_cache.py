@@ -27,9 +27,9 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 CACHED_STATUSES = frozenset({200, 303, 304})
 _MARK = "scgraph_cacheable"
 PINNED_BUILD = "scgraph_served"
+"""Key in the request's state of the ServedBuild the request was admitted with."""
 WARM_UP = "scgraph_warm_up"
 """Scope key of the background warm-up's own requests, passed through unrecorded."""
-"""Key in the request's state of the ServedBuild the request was admitted with."""
 _KEYED_HEADERS = frozenset({b"host", b"accept", b"accept-language", b"if-none-match"})
 _NOT_STORED_HEADERS = frozenset({b"x-request-id"})
 _ENTRY_OVERHEAD = 200

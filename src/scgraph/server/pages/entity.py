@@ -78,6 +78,8 @@ def _page(path: str, request: Request, served: ServedBuild, page: int) -> Respon
     lang = page_lang(request)
     etag = variant_etag(served, request, HTML, lang)
     if exists(served.store, target.iri):
+        # Only now: a resource that is only linked to has a page too, but no document or /id/.
+        mark_known(prepared_bodies(served), target.iri)
         cached = not_modified(request, served, etag)
         if cached is not None:
             return cached
@@ -135,8 +137,8 @@ def _entity_page(
     context.update(extra)
     body = render_body(request, served, template, **context)
     prepared = prepared_bodies(served)
-    if prepared is not None and prepared.put(("page", target.iri, lang, page), Prepared(body)):
-        mark_known(prepared, target.iri)
+    if prepared is not None:
+        prepared.put(("page", target.iri, lang, page), Prepared(body))
     return html_response(request, served, body, lang, etag)
 
 
