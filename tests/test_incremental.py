@@ -11,7 +11,6 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
+from page_heading import page_heading
 from scgraph.build_inputs import INPUTS_FILE
 from scgraph.doctor import check_build
 from scgraph.errors import BuildFailed, DuplicateId, StoreError, UnknownTerm
@@ -246,23 +246,6 @@ def test_a_change_beyond_the_articles_makes_a_full_build(
     assert lines[0].startswith("incremental build: 0 edited")
 
 
-class _Heading(HTMLParser):
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.inside, self.text = False, ""
-        self.feed(page)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.inside = self.inside or tag == "h1"
-
-    def handle_endtag(self, tag: str) -> None:
-        self.inside = self.inside and tag != "h1"
-
-    def handle_data(self, data: str) -> None:
-        if self.inside:
-            self.text += data
-
-
 def test_the_server_serves_the_edited_label_after_an_incremental_build(
     mini_project: Settings,
     start_scgraph: Callable[[list[str], Settings], tuple[str, Path]],
@@ -270,9 +253,7 @@ def test_the_server_serves_the_edited_label_after_an_incremental_build(
     settings = mini_project.model_copy(update={"reload_check_s": 0.2, "query_workers": 1})
     base, _ = start_scgraph([], settings)
     page = "/page/person/nguyen-van-an"
-    assert _Heading(httpx.get(base + page, params={"lang": "en"}).text).text.strip() == (
-        "Nguyen Van An"
-    )
+    assert page_heading(httpx.get(base + page, params={"lang": "en"}).text) == ("Nguyen Van An")
     _relabel_person(settings, "Nguyen Van An Renamed")
     build, lines = _rebuild(settings)
     assert lines[0].startswith("incremental build: 1 edited")
@@ -280,7 +261,7 @@ def test_the_server_serves_the_edited_label_after_an_incremental_build(
     while httpx.get(base + "/health").json()["build"] != build.name:
         assert time.monotonic() < deadline, "the server did not switch to the new build"
         time.sleep(0.1)
-    heading = _Heading(httpx.get(base + page, params={"lang": "en"}).text).text.strip()
+    heading = page_heading(httpx.get(base + page, params={"lang": "en"}).text)
     assert heading == "Nguyen Van An Renamed"
     hits = httpx.get(base + "/api/search", params={"q": "van an renamed", "lang": "en"}).json()
     assert [hit["id"] for hit in hits["results"]] == ["person/nguyen-van-an"]

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,7 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
+from page_heading import page_heading
 from scgraph.pipeline import run_build
 from scgraph.server.deps import ServedBuild
 from scgraph.server.query_pool import QueryPool
@@ -60,27 +60,6 @@ def _store_label(served: ServedBuild) -> str:
 def _sparql_label(csv_text: str) -> str:
     [row] = list(csv.DictReader(io.StringIO(csv_text)))
     return row["l"]
-
-
-class _Heading(HTMLParser):
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.inside, self.text = False, ""
-        self.feed(page)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.inside = self.inside or tag == "h1"
-
-    def handle_endtag(self, tag: str) -> None:
-        self.inside = self.inside and tag != "h1"
-
-    def handle_data(self, data: str) -> None:
-        if self.inside:
-            self.text += data
-
-
-def _page_label(page: str) -> str:
-    return _Heading(page).text.strip()
 
 
 def _etag_build(etag: str) -> str:
@@ -119,7 +98,7 @@ def test_a_new_build_is_served_and_the_old_one_stays_usable_when_pruned(
         new = app.state.served
         assert client.get("/health").json()["build"] == new.build_id != old.build_id
         page = client.get("/page/city/da-nang", params={"lang": "en"})
-        assert _page_label(page.text) == "Da Nang Renewed"
+        assert page_heading(page.text) == "Da Nang Renewed"
         assert _etag_build(page.headers["etag"]) == new.build_id
         answer = client.get("/sparql", params={"query": LABEL_QUERY}, headers=csv_accept)
         assert _sparql_label(answer.text) == "Da Nang Renewed"
@@ -181,7 +160,7 @@ def _ask(http: httpx.Client, kind: str) -> _Answer:
             return _Answer(
                 kind,
                 response.status_code,
-                _page_label(response.text) if ok else None,
+                page_heading(response.text) if ok else None,
                 _etag_build(response.headers["etag"]) if ok else None,
             )
         response = http.get("/api/entities/city/da-nang", params={"lang": "en"})
