@@ -14,9 +14,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from scgraph.errors import StoreError
 from scgraph.ontology import RDF_TYPE, RDFS_LABEL, SKOS
-from scgraph.search import EXCLUDED_CLASSES, INDEX_FORMAT
+from scgraph.search import EXCLUDED_CLASSES, read_index_document
 
 _DEFAULT = ox.DefaultGraph()
 _KINDS = ((ox.NamedNode(RDFS_LABEL), "label"), (ox.NamedNode(SKOS + "altLabel"), "altLabel"))
@@ -27,12 +26,7 @@ def update_index_file(
 ) -> int:
     """Write to `new` the index at `old` with the entries of `nodes` read again from `store`;
     returns the entity count."""
-    try:
-        document = json.loads(old.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise StoreError(f"cannot read the search index {old}: {error}") from error
-    if document.get("format") != INDEX_FORMAT:
-        raise StoreError(f"{old}: unknown search index format {document.get('format')!r}")
+    document = read_index_document(old)
     entities: dict[str, dict[str, Any]] = {item["iri"]: item for item in document["entities"]}
     prefix = base_iri + "id/"
     for iri in nodes:

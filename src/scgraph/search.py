@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyoxigraph as ox
 
@@ -433,14 +433,20 @@ def build_index_file(store_dir: Path, base_iri: str, path: Path) -> int:
     return len(entities)
 
 
-def read_index(path: Path) -> SearchIndex:
-    """The search index written by `write_index`."""
+def read_index_document(path: Path) -> dict[str, Any]:
+    """The JSON document `write_index` wrote, its format checked."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise StoreError(f"cannot read the search index {path}: {error}") from error
     if document.get("format") != INDEX_FORMAT:
         raise StoreError(f"{path}: unknown search index format {document.get('format')!r}")
+    return document
+
+
+def read_index(path: Path) -> SearchIndex:
+    """The search index written by `write_index`."""
+    document = read_index_document(path)
     return SearchIndex(
         IndexedEntity(
             item["iri"],

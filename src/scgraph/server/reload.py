@@ -22,6 +22,7 @@ from fastapi import APIRouter, FastAPI
 from scgraph.errors import StoreError
 from scgraph.search import load_index
 from scgraph.served_store import close_served_store, open_served_store
+from scgraph.server.background import running_in_background
 from scgraph.server.deps import ServedBuild
 from scgraph.server.query_pool import QueryPool
 from scgraph.settings import Settings
@@ -99,15 +100,9 @@ async def _watching(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     watcher = BuildWatcher(app, settings)
     app.state.build_watcher = watcher
-    task = None
-    if settings.reload_check_s > 0:
-        task = asyncio.create_task(watcher.watch(settings.reload_check_s))
-    try:
+    watching = watcher.watch(settings.reload_check_s) if settings.reload_check_s > 0 else None
+    async with running_in_background(watching):
         yield
-    finally:
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
 
 
 # No routes: included after the SPARQL router so that it watches while the query pool is up.

@@ -32,6 +32,7 @@ from starlette.types import Message
 
 from scgraph.iris import SC
 from scgraph.ontology import RDF_TYPE
+from scgraph.server.background import running_in_background
 from scgraph.server.deps import ServedBuild
 from scgraph.server.prepared import prepared_bodies
 from scgraph.server.response_cache import PINNED_BUILD, WARM_UP
@@ -173,15 +174,12 @@ async def _follow(app: FastAPI, interval_s: float) -> None:
 
 @asynccontextmanager
 async def _warming(app: FastAPI) -> AsyncIterator[None]:
-    task = None
-    if app.state.settings.warm_up_pages and app.state.settings.prepared_cache_mb > 0:
-        task = asyncio.create_task(_follow(app, max(0.1, app.state.settings.reload_check_s)))
-    try:
+    settings = app.state.settings
+    following = None
+    if settings.warm_up_pages and settings.prepared_cache_mb > 0:
+        following = _follow(app, max(0.1, settings.reload_check_s))
+    async with running_in_background(following):
         yield
-    finally:
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
 
 
 # No routes: included after the pages, whose lifespan opens the build first.
