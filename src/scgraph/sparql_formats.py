@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from scgraph.negotiation import negotiate
+from scgraph.negotiation import negotiate, parse_accept, quality_of
 
 
 class Family(StrEnum):
@@ -93,6 +93,21 @@ def pick(formats: tuple[ResultFormat, ...], accept: str | None) -> ResultFormat 
     offers = _offers(formats)
     chosen = negotiate(accept, [media for media, _ in offers])
     return next((f for media, f in offers if media == chosen), None)
+
+
+@lru_cache(maxsize=256)
+def prefers_html(accept: str | None) -> bool:
+    """A browser navigating: it names text/html and likes it at least as much as any result.
+
+    >>> prefers_html("text/html,application/xhtml+xml,*/*;q=0.8"), prefers_html("*/*")
+    (True, False)
+    """
+    ranges = parse_accept(accept)
+    if not ranges or not any(r.type == "text" and r.subtype == "html" for r in ranges):
+        return False
+    html = quality_of("text/html", ranges)
+    offers = media_types(SOLUTION_FORMATS) + media_types(GRAPH_FORMATS)
+    return html > 0 and html >= max(quality_of(offer, ranges) for offer in offers)
 
 
 def media_types(formats: tuple[ResultFormat, ...]) -> list[str]:

@@ -6,8 +6,10 @@ server.
 
 from __future__ import annotations
 
+import itertools
 import logging
-import uuid
+import os
+import secrets
 from http import HTTPStatus
 from typing import Any
 
@@ -17,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from jinja2 import Environment
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.types import Scope
 
 from scgraph.errors import RemoteStoreError
 from scgraph.negotiation import negotiate
@@ -27,15 +30,47 @@ PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
+class _FreshIds:
+    """Ids of 32 hex digits, like a UUID's: a random half per process, then a counter. uuid4 reads
+    the system's random source for each one, a visible part of a cheap SPARQL answer's time."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = secrets.token_hex(8)
+        self.numbers = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.numbers):016x}"
+
+
+_fresh_id = _FreshIds()
+
+
 def request_id(request: Request) -> str:
     """The id of this request: the client's X-Request-ID if sane, else a fresh one."""
-    existing = getattr(request.state, "request_id", None)
+    return request_id_of(request.scope)
+
+
+_HEADER_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
+
+
+def request_id_of(scope: Scope) -> str:
+    """`request_id` from the ASGI scope: kept in its state, where `request.state` reads it.
+
+    Read from the raw headers: a Request and its Headers cost a tenth of a cheap SPARQL answer.
+    """
+    state = scope.setdefault("state", {})
+    existing = state.get("request_id")
     if isinstance(existing, str):
         return existing
-    given = request.headers.get(REQUEST_ID_HEADER, "")
+    raw = next((value for key, value in scope["headers"] if key == _HEADER_KEY), b"")
+    given = raw.decode("latin-1")
     rid = given if given.isascii() and given.isprintable() and 0 < len(given) <= 64 else ""
-    request.state.request_id = rid or uuid.uuid4().hex
-    return str(request.state.request_id)
+    state["request_id"] = rid or _fresh_id()
+    return str(state["request_id"])
 
 
 def _surface(request: Request) -> str:

@@ -7,10 +7,9 @@ runs each request through a task group and a memory stream, which cost a third o
 
 from __future__ import annotations
 
-from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scgraph.server.errors import REQUEST_ID_HEADER, request_id
+from scgraph.server.errors import REQUEST_ID_HEADER, request_id_of
 
 _HEADER = REQUEST_ID_HEADER.lower().encode("latin-1")
 
@@ -23,7 +22,7 @@ class RequestIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = request_id(Request(scope)).encode("latin-1")
+        rid = request_id_of(scope).encode("latin-1")
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -30,7 +30,6 @@ from scgraph.errors import (
     StreamAborted,
 )
 from scgraph.graph_store import GraphStore
-from scgraph.negotiation import parse_accept, quality_of
 from scgraph.remote_store import RemoteStore
 from scgraph.server import sparql_remote
 from scgraph.server.deps import get_served, get_settings_of_app
@@ -44,6 +43,7 @@ from scgraph.server.sparql_answers import (
     is_deterministic,
     job_key,
 )
+from scgraph.server.sparql_inline import INLINE_TRIED, answer_inline, inline_job
 from scgraph.settings import Settings
 from scgraph.sparql_formats import (
     BY_NAME,
@@ -54,6 +54,7 @@ from scgraph.sparql_formats import (
     from_format_param,
     media_types,
     pick,
+    prefers_html,
 )
 from scgraph.sparql_guard import refuse_unsafe
 from scgraph.sparql_worker import DATA, DONE, ERROR, FIRST_CHUNK_BYTES
@@ -152,17 +153,6 @@ def _graphs(values: list[str]) -> list[str]:
     return values
 
 
-@lru_cache(maxsize=256)
-def _wants_html(accept: str | None) -> bool:
-    """A browser navigating: it names text/html and likes it at least as much as any result."""
-    ranges = parse_accept(accept)
-    if not ranges or not any(r.type == "text" and r.subtype == "html" for r in ranges):
-        return False
-    html = quality_of("text/html", ranges)
-    offers = media_types(SOLUTION_FORMATS) + media_types(GRAPH_FORMATS)
-    return html > 0 and html >= max(quality_of(offer, ranges) for offer in offers)
-
-
 # Not in the OpenAPI schema: one route for three methods would repeat its operation id, and the
 # protocol is described by the service description and docs/sparql.md.
 @router.api_route(
@@ -189,13 +179,13 @@ async def sparql(request: Request) -> Response:
     if not queries:
         if request.method == "POST":
             raise _error(400, "missing the `query` parameter")
-        if _wants_html(accept) and not forced:
+        if prefers_html(accept) and not forced:
             return RedirectResponse("/query", status_code=303)
         return _service_description(request, served.store, accept, forced)
     query = queries[0]
     if len(query.encode("utf-8")) > settings.max_query_bytes:
         raise _error(413, f"the query is longer than the limit of {settings.max_query_bytes} bytes")
-    if request.method == "GET" and _wants_html(accept) and not forced:
+    if request.method == "GET" and prefers_html(accept) and not forced:
         return RedirectResponse("/query?" + urllib.parse.urlencode({"query": query}), 303)
     refusal = _refusal(query, tuple(settings.service_allowlist))
     if refusal is not None:
@@ -210,6 +200,16 @@ async def sparql(request: Request) -> Response:
         kept = answers.get(pool.store_dir, answer_key)
         if kept is not None:
             return Response(kept.body, media_type=kept.media_type, headers=_KEPT)
+    if (
+        settings.inline_queries
+        and INLINE_TRIED not in request.scope
+        and isinstance(served.store, ox.Store)
+        and inline_job(job)
+    ):
+        inline = answer_inline(served.store, job)
+        if inline is not None:
+            chosen, body = inline
+            return Response(body, media_type=chosen.media_type, headers=_VARY)
     try:
         return await _answer(await pool.submit(job), answers, answer_key)
     except QueryTimeout as error:

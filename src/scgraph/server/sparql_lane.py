@@ -1,0 +1,102 @@
+"""The shortest way through for the commonest SPARQL request: a GET of a bounded query.
+
+A cheap query answered in the server process (sparql_inline.py) still spent more time in the
+layers around it than in pyoxigraph: a Request, the protocol parameters, a Response, the CORS
+and gzip wrappers and their header rewrites. This lane answers, straight from the ASGI scope, a
+GET whose only parameter is `query`, holding a bounded query, from a client that sends no Origin,
+no body and does not accept gzip: the layers would leave such an answer as it is, apart from the
+headers they add, which the lane writes itself. Its answer has the same status, headers and bytes
+as the full path's (tests/server/test_sparql_lane.py compares them). Anything else goes the full
+way: a browser (text/html), a `format=` or dataset parameter, an Origin, gzip, a query that is not
+bounded or whose answer is over the inline budget (then it is not tried inline a second time).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pyoxigraph as ox
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
+
+from scgraph.server.errors import REQUEST_ID_HEADER, request_id_of
+from scgraph.server.sparql_inline import INLINE_TRIED, answer_inline
+from scgraph.settings import Settings
+from scgraph.sparql_bounded import is_bounded
+from scgraph.sparql_formats import GRAPH_FORMATS, SOLUTION_FORMATS, pick, prefers_html
+
+PATH = "/sparql"
+_PREFIX = b"query="
+_SKIPPED_WHEN_PRESENT = frozenset({b"origin", b"content-length", b"transfer-encoding"})
+# What the full path's layers add to a small answer without an Origin: the endpoint's Vary,
+# extended by CORSMiddleware.
+_VARY = (b"vary", b"Accept, Origin")
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("latin-1")
+
+
+async def answer_in_lane(app: FastAPI, scope: Scope, send: Send) -> bool:
+    """Answer the request if it is one for this lane; False (nothing sent) if not."""
+    if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
+        return False
+    settings: Settings = app.state.settings
+    raw = scope["query_string"]
+    if not settings.inline_queries or not raw.startswith(_PREFIX) or b"&" in raw:
+        return False
+    accept: str | None = None
+    for key, value in scope["headers"]:
+        if key in _SKIPPED_WHEN_PRESENT:
+            return False
+        if key == b"accept-encoding" and b"gzip" in value:
+            return False
+        if key == b"accept" and accept is None:
+            accept = value.decode("latin-1")
+    query = _query(raw)
+    if query is None or len(query.encode("utf-8")) > settings.max_query_bytes:
+        return False
+    if prefers_html(accept) or not is_bounded(query):
+        return False
+    store = app.state.served.store
+    solutions, graph = pick(SOLUTION_FORMATS, accept), pick(GRAPH_FORMATS, accept)
+    if not isinstance(store, ox.Store) or (solutions is None and graph is None):
+        return False
+    job = {
+        "query": query,
+        "default_graph": None,
+        "named_graphs": None,
+        "solutions_format": solutions.name if solutions else None,
+        "graph_format": graph.name if graph else None,
+    }
+    answer = answer_inline(store, job)
+    if answer is None:
+        scope[INLINE_TRIED] = True
+        return False
+    chosen, body = answer
+    headers = [  # in the full path's order
+        _VARY,
+        (b"content-length", str(len(body)).encode("latin-1")),
+        (b"content-type", chosen.media_type.encode("latin-1")),
+        (_REQUEST_ID, request_id_of(scope).encode("latin-1")),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    return True
+
+
+def _query(raw: bytes) -> str | None:
+    """The `query` value as the full path decodes it (parse_qsl, strict UTF-8), or None."""
+    try:
+        return urllib.parse.unquote_plus(
+            raw[len(_PREFIX) :].decode("latin-1"), encoding="utf-8", errors="strict"
+        )
+    except UnicodeDecodeError:
+        return None
+
+
+class LaneFirst(FastAPI):
+    """The application, with the lane in front of everything, FastAPI's own layers included
+    (error pages, telemetry, body limit), which would leave a lane's answer as it is."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if await answer_in_lane(self, scope, send):
+            return
+        await super().__call__(scope, receive, send)

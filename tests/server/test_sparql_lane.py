@@ -1,0 +1,186 @@
+"""Bounded queries answered in the server process (server/sparql_inline.py) and the lane in front
+of the application (server/sparql_lane.py) give the answers a query process gives: same status,
+headers and bytes, in every format; what they decline goes the full way and is answered whole."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph
+
+from scgraph.server import sparql_lane
+from scgraph.server.app import create_app
+from scgraph.server.sparql_inline import INLINE_MAX_BYTES, INLINE_TRIED, answer_inline
+from scgraph.server.sparql_lane import answer_in_lane
+from scgraph.settings import Settings
+from scgraph.sparql_bounded import is_bounded
+from scgraph.store import open_store
+
+ENTITY = "https://scgraph.org/id/city/da-nang"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+LOOKUP = f"SELECT ?p ?o WHERE {{ <{ENTITY}> ?p ?o }}"
+JOIN = f"SELECT ?o ?l WHERE {{ <{ENTITY}> ?p ?o . ?o <{LABEL}> ?l }} LIMIT 50"
+TWO_STEPS = f"SELECT * {{ <{ENTITY}> ?p ?o . ?o ?q ?r }}"
+"""Bounded, and its answer (~40 KB on the seed graph) is over the inline budget."""
+LANE_CASES: list[tuple[str, str]] = [
+    (LOOKUP, "application/sparql-results+json"),
+    (LOOKUP, "application/sparql-results+xml"),
+    (LOOKUP, "text/csv"),
+    (LOOKUP, "text/tab-separated-values"),
+    (LOOKUP, "*/*"),
+    (JOIN, "application/json"),
+    (f"ASK {{ <{ENTITY}> <{LABEL}> ?l }}", "application/sparql-results+json"),
+    (f"DESCRIBE <{ENTITY}>", "text/turtle"),
+    (f"DESCRIBE <{ENTITY}>", "application/n-triples"),
+    (f"DESCRIBE <{ENTITY}>", "application/ld+json"),
+    (f"DESCRIBE <{ENTITY}>", "application/rdf+xml"),
+    ("SELECT ?p ?o WHERE { <https://scgraph.org/id/nothing> ?p ?o }", "text/csv"),
+    (f"SELECT ?p ?o WHERE {{ <{ENTITY}> ?p ?o", "application/json"),  # a syntax error: 400
+    (f"DESCRIBE <{ENTITY}>", "application/sparql-results+json"),  # no such format: 406
+    (TWO_STEPS, "application/json"),
+]
+
+
+@pytest.fixture(scope="module")
+def clients(built: Settings) -> Iterator[tuple[TestClient, TestClient]]:
+    """The app as it is, and one with inline evaluation turned off (every query to a process)."""
+    no_inline = built.model_copy(update={"inline_queries": False})
+    with TestClient(create_app(built)) as app, TestClient(create_app(no_inline)) as pooled:
+        yield app, pooled
+
+
+def _get(client: TestClient, query: str, accept: str, **headers: str) -> httpx.Response:
+    # httpx asks for gzip by default, which the lane leaves to the full path.
+    headers = {"accept": accept, "accept-encoding": "identity", **headers}
+    return client.get("/sparql", params={"query": query}, headers=headers)
+
+
+def _without_lane(client: TestClient, query: str, accept: str) -> httpx.Response:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sparql_lane, "PATH", "/no-lane")
+        return _get(client, query, accept)
+
+
+def _items(response: httpx.Response) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in response.headers.multi_items() if k != "x-request-id"]
+
+
+@pytest.mark.parametrize(("query", "accept"), LANE_CASES)
+def test_the_lane_and_inline_evaluation_answer_as_a_query_process(
+    clients: tuple[TestClient, TestClient], query: str, accept: str
+) -> None:
+    app, pooled = clients
+    answers = [_get(app, query, accept), _without_lane(app, query, accept)]
+    answers.append(_get(pooled, query, accept))
+    first = answers[0]
+    for other in answers[1:]:
+        assert other.status_code == first.status_code
+        assert _items(other) == _items(first)
+        assert other.content == first.content
+    for answer in answers:
+        # A fresh id of 32 hex digits each time, as uuid4().hex gave.
+        assert len(answer.headers["x-request-id"]) == 32
+        int(answer.headers["x-request-id"], 16)
+    assert len({a.headers["x-request-id"] for a in answers}) == 3
+    assert _get(app, query, accept, **{"x-request-id": "mine"}).headers["x-request-id"] == "mine"
+
+
+def _scope(query: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": "/sparql",
+        "query_string": urlencode({"query": query}).encode(),
+        "headers": headers,
+    }
+
+
+def _through_lane(app: Any, scope: dict[str, Any]) -> tuple[bool, list[dict[str, Any]]]:
+    """Offer the request to the lane alone; whether it answered, and what it sent."""
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    return asyncio.run(answer_in_lane(app, scope, send)), sent
+
+
+def test_the_lane_answers_bounded_gets_and_declines_the_rest(
+    clients: tuple[TestClient, TestClient],
+) -> None:
+    app = clients[0].app
+    plain = [(b"accept", b"application/sparql-results+json")]
+    answered, sent = _through_lane(app, _scope(LOOKUP, plain))
+    assert answered
+    assert sent[0]["status"] == 200
+    rows = json.loads(sent[1]["body"])["results"]["bindings"]
+    assert {row["p"]["value"] for row in rows} >= {LABEL}
+    declined = [
+        _scope(LOOKUP, [*plain, (b"origin", b"https://example.org")]),  # CORS headers
+        _scope(LOOKUP, [*plain, (b"accept-encoding", b"gzip")]),  # gzip
+        _scope(LOOKUP, [(b"accept", b"text/html")]),  # a browser: the query page
+        _scope("SELECT * { ?s ?p ?o }", plain),  # not bounded
+        {**_scope(LOOKUP, plain), "method": "HEAD"},
+        {**_scope(LOOKUP, plain), "query_string": b"query=ASK%7B%7D&format=json"},
+        {**_scope(LOOKUP, plain), "query_string": b"query=%FF"},  # not UTF-8: 400 later
+    ]
+    for scope in declined:
+        answered, sent = _through_lane(app, scope)
+        assert (answered, sent) == (False, [])
+        assert INLINE_TRIED not in scope
+
+
+def test_an_answer_over_the_budget_is_left_to_a_query_process_once(
+    clients: tuple[TestClient, TestClient], built: Settings
+) -> None:
+    lane, pooled = clients
+    assert is_bounded(TWO_STEPS)
+    job = {
+        "query": TWO_STEPS,
+        "default_graph": None,
+        "named_graphs": None,
+        "solutions_format": "json",
+        "graph_format": None,
+    }
+    store = open_store(built.current_build)
+    answer = store.query(TWO_STEPS)
+    assert isinstance(answer, ox.QuerySolutions)
+    assert len(answer.serialize(format=ox.QueryResultsFormat.JSON)) > INLINE_MAX_BYTES
+    assert answer_inline(store, job) is None
+    scope = _scope(TWO_STEPS, [(b"accept", b"application/json")])
+    assert _through_lane(lane.app, scope) == (False, [])
+    assert scope[INLINE_TRIED] is True  # the full path does not evaluate it here again
+    # ... and answers it whole, from a query process.
+    whole = _get(lane, TWO_STEPS, "application/json")
+    solutions = store.query(TWO_STEPS)
+    assert isinstance(solutions, ox.QuerySolutions)
+    assert len(whole.json()["results"]["bindings"]) == len(list(solutions))
+    assert whole.content == _get(pooled, TWO_STEPS, "application/json").content
+
+
+def test_a_real_server_answers_bounded_queries_in_every_format(live_server: str) -> None:
+    """Over a real uvicorn: the lane's answers parse, and match what the store holds."""
+    store_rows = None
+    headers = {"accept-encoding": "identity"}
+    with httpx.Client(base_url=live_server, timeout=30, headers=headers) as client:
+        for accept in ("application/sparql-results+json", "text/csv"):
+            response = client.get("/sparql", params={"query": LOOKUP}, headers={"accept": accept})
+            assert response.status_code == 200
+            assert response.headers["vary"] == "Accept, Origin"
+            if accept == "text/csv":
+                assert len(response.text.strip().splitlines()) - 1 == store_rows
+            else:
+                store_rows = len(response.json()["results"]["bindings"])
+        turtle = client.get(
+            "/sparql", params={"query": f"DESCRIBE <{ENTITY}>"}, headers={"accept": "text/turtle"}
+        )
+        graph = Graph().parse(data=turtle.text, format="turtle")
+        assert len(graph) == store_rows
