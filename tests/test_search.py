@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scgraph.iris import SC
 from scgraph.search import (
@@ -12,6 +14,7 @@ from scgraph.search import (
     IndexedEntity,
     IndexedLabel,
     SearchIndex,
+    _edit_distance,
     normalize,
     read_index,
 )
@@ -139,3 +142,17 @@ def test_index_file_is_the_same_when_built_again(built: Settings, tmp_path: Path
     again = tmp_path / INDEX_FILE
     write_index(collect_entities(open_store(build), built.base_iri), again)
     assert again.read_bytes() == (build / INDEX_FILE).read_bytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="abcđươ12 ", max_size=14),
+    st.text(alphabet="abcđươ12 ", max_size=30),
+    st.integers(0, 8),
+)
+def test_a_bounded_edit_distance_is_exact_within_its_limit(a: str, b: str, limit: int) -> None:
+    """Fuzzy matching stops comparing past the distance that could still match: within that
+    limit the distance is the true one, past it only "too far" is known."""
+    true = _edit_distance(a, b)
+    bounded = _edit_distance(a, b, limit)
+    assert bounded == true if true <= limit else bounded > limit

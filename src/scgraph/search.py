@@ -149,12 +149,21 @@ def _trigrams(compact: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-def _edit_distance(a: str, b: str) -> int:
+def _edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance; past `limit`, any value above it (the rest is not computed).
+
+    >>> _edit_distance("vinassa", "vinasa"), _edit_distance("participation", "tp", limit=3) > 3
+    (1, True)
+    """
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        # A row's least value never decreases further down: once it is past the limit, so is
+        # the distance.
+        if limit is not None and min(current) > limit:
+            return limit + 1
         previous = current
     return previous[-1]
 
@@ -341,14 +350,31 @@ class SearchIndex:
         scored = []
         for k, _ in counts.most_common(_FUZZY_CANDIDATES):
             candidate = self._keys[k].compact
-            whole = 1 - _edit_distance(compact, candidate) / max(len(compact), len(candidate))
+            longest = max(len(compact), len(candidate))
+            # The distance is at least the difference in length: when that alone keeps the whole
+            # label under the threshold, the start decides, and the costly comparison with a long
+            # label (a title: ~100 letters) is skipped, with the same outcome.
+            if 1 - abs(len(compact) - len(candidate)) / longest < _FUZZY_MIN_SIMILARITY:
+                whole = 0.0
+            else:
+                distance = _edit_distance(compact, candidate, _allowed(longest, 1.0))
+                whole = 1 - distance / longest
             # A typo in the first words of a longer label: compare with its start.
             head = candidate[: len(compact)]
-            start = 1 - _edit_distance(compact, head) / len(compact) if head != candidate else 0.0
+            start = 0.0
+            if head != candidate:
+                distance = _edit_distance(compact, head, _allowed(len(compact), 0.9))
+                start = 1 - distance / len(compact)
             similarity = max(whole, start * 0.9)
             if similarity >= _FUZZY_MIN_SIMILARITY:
                 scored.append((k, similarity))
         return scored
+
+
+def _allowed(length: int, weight: float) -> int:
+    """The largest edit distance over `length` letters that can still reach the fuzzy threshold
+    once the similarity is multiplied by `weight`: a distance past it is not needed exactly."""
+    return int(length * (1 - _FUZZY_MIN_SIMILARITY / weight)) + 1
 
 
 def _type_iri(name: str | None) -> str | None:
