@@ -24,7 +24,7 @@ from scgraph.doctor import check_build
 from scgraph.errors import BuildFailed, DuplicateId, StoreError, UnknownTerm
 from scgraph.incremental import focus_nodes, plan_rebuild, rebuild, run_incremental
 from scgraph.ontology import RDF_TYPE
-from scgraph.pipeline import run_build
+from scgraph.pipeline import is_current, run_build
 from scgraph.search import INDEX_FILE
 from scgraph.settings import Settings
 from scgraph.shapes import find_violations, load_shapes
@@ -334,3 +334,30 @@ def test_a_build_identical_to_the_served_one_leaves_its_directory_alone(
     with pytest.raises(StoreError, match="being served"):
         _rebuild(other_base, full=True)
     assert (served / "build.json").stat().st_ino == marker
+
+
+@pytest.mark.parametrize("kind", ["full", "incremental"])
+def test_an_edit_made_during_a_build_is_not_taken_for_built(
+    mini_project: Settings, kind: str
+) -> None:
+    """`scgraph build --if-changed` skips a build only when the served one was made from the
+    present inputs: a mapping edited while a build runs, after the build read it, makes the next
+    `--if-changed` build again."""
+    mapping = mini_project.mappings_dir / "articles" / "a2.yaml"
+    if kind == "incremental":
+        _relabel_person(mini_project, "Nguyen Van An (edited)")
+    edited: list[str] = []
+
+    def edit_after_checking(message: str) -> None:
+        if message.startswith("checked ") and not edited:
+            mapping.write_text(mapping.read_text(encoding="utf-8") + "# edited\n", "utf-8")
+            edited.append(message)
+
+    lines: list[str] = []
+    full = kind == "full"
+    rebuild(mini_project, lambda m: (lines.append(m), edit_after_checking(m)), full=full)
+    assert lines[0].startswith(f"{kind} build")
+    assert edited
+    assert not is_current(mini_project)
+    rebuild(mini_project)
+    assert is_current(mini_project)

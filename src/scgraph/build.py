@@ -128,18 +128,20 @@ def stream_quads(
     relative_to: Path,
     sink: Sink,
     workers: int = 1,
+    build_id: str | None = None,
 ) -> BuildOutput:
     """The quads of the dataset handed to `sink` one graph's worth at a time (registry, each
     article, ontology, provenance), so memory holds a few articles' quads, not the dataset's.
     Quads are deduplicated within each part; a store, being a set, removes the rest. With
-    `workers` > 1, articles are built in that many forked processes (same parts, same order)."""
+    `workers` > 1, articles are built in that many forked processes (same parts, same order).
+    `build_id` is the one given (made from the inputs before they were read), else made now."""
     from scgraph.build_pool import article_parts  # the pool module imports this one
 
     inputs = [project.registry_path, ontology.path]
     for article in project.articles:
         inputs += [article.mapping_path, article.text_path]
     builder = QuadBuilder(project, ontology, minter, relative_to, sink)
-    build_id = build_id_for(inputs, started, relative_to)
+    build_id = build_id or build_id_for(inputs, started, relative_to)
     # Fork before the first part reaches the sink: the sink may open a store, which a forked
     # process must not inherit.
     for built in article_parts(builder, project.articles, workers):

@@ -158,6 +158,8 @@ class _Update:
     """The project folder: provenance names files relative to it (build.py)."""
     build: tuple[str, dt.datetime, list[Path], list[str]]
     """Id, start, every input file and every graph name, as `stream_article_update` takes them."""
+    inputs_sha256: str
+    """Of the inputs before they were read: an edit made during the build is not taken for built."""
 
     @property
     def build_id(self) -> str:
@@ -167,23 +169,25 @@ class _Update:
 def _checked_update(settings: Settings, plan: RebuildPlan, progress: Progress) -> _Update:
     """Check the changed and added articles (`BuildFailed` with every problem found)."""
     started = build_started_at()
+    mappings = settings.mappings_dir
+    root = mappings.resolve().parent
+    minter = IriMinter(settings.base_iri)
+    ids = sorted(plan.present.articles)
+    inputs = [mappings / REGISTRY_FILE, settings.ontology_dir / "scgraph.ttl"]
+    inputs += [path for article_id in ids for path in article_paths(mappings, article_id)]
+    graphs = [minter.registry_graph, minter.metadata_graph, minter.ontology_graph]
+    graphs += [minter.article_graph(article_id) for article_id in ids]
+    # Both hashes before the articles are read: an edit made meanwhile is a change next time.
+    digest = input_digest(settings)
+    build = (build_id_for(inputs, started, root), started, inputs, graphs)
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
-    mappings = settings.mappings_dir
     project = check_project(
         mappings, ontology, only=[article_paths(mappings, a)[0] for a in plan.changed]
     )
     _check_unique_ids(project, plan, mappings)
     progress(f"checked {len(project.articles)} article(s) ({time.perf_counter() - clock:.2f} s)")
-    root = mappings.resolve().parent
-    minter = IriMinter(settings.base_iri)
-    ids = sorted(plan.present.articles)
-    inputs = [mappings / REGISTRY_FILE, ontology.path]
-    inputs += [path for article_id in ids for path in article_paths(mappings, article_id)]
-    graphs = [minter.registry_graph, minter.metadata_graph, minter.ontology_graph]
-    graphs += [minter.article_graph(article_id) for article_id in ids]
-    build = (build_id_for(inputs, started, root), started, inputs, graphs)
-    return _Update(project, ontology, minter, root, build)
+    return _Update(project, ontology, minter, root, build, digest)
 
 
 def _write_update(
@@ -221,7 +225,7 @@ def _write_update(
     checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
     progress(f"wrote the dumps ({time.perf_counter() - clock:.2f} s)")
     summary = _updated_summary(old_summary, change, update.build_id, checksums)
-    summary["inputs_sha256"] = input_digest(settings)
+    summary["inputs_sha256"] = update.inputs_sha256
     write_summary(staging, summary)
     write_inputs(staging, _inputs_after(plan, update.project))
     return summary

@@ -21,10 +21,17 @@ from typing import Any
 import pyoxigraph as ox
 
 from scgraph import __version__
-from scgraph.build import BuildOutput, build_quads, build_started_at, stream_quads
+from scgraph.build import (
+    BuildOutput,
+    build_id_for,
+    build_quads,
+    build_started_at,
+    stream_quads,
+)
 from scgraph.build_inputs import (
     INPUTS_FILE,
     BuildInputs,
+    article_paths,
     read_inputs,
     with_entities,
     write_inputs,
@@ -32,7 +39,7 @@ from scgraph.build_inputs import (
 from scgraph.build_pool import BUILD_WORKERS
 from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
-from scgraph.mapping.checks import CheckedProject, check_project
+from scgraph.mapping.checks import ARTICLES_DIR, REGISTRY_FILE, CheckedProject, check_project
 from scgraph.ontology import Ontology, load_ontology
 from scgraph.search import INDEX_FILE, build_index_file
 from scgraph.settings import Settings
@@ -98,17 +105,30 @@ class _Checked:
     started: dt.datetime
     root: Path  # paths in provenance are relative to the project folder, wherever it is
     inputs: BuildInputs  # read before checking: an edit made during the build shows next time
+    inputs_sha256: str  # likewise: `--if-changed` must not take such an edit for built
+    build_id: str  # likewise: a build of the edit made in the same second gets another id
 
 
 def _check(settings: Settings, progress: Progress) -> _Checked:
     started = build_started_at()
+    root = settings.mappings_dir.resolve().parent
+    digest, build_id = input_digest(settings), build_id_for(_input_files(settings), started, root)
     inputs = read_inputs(settings)
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
     progress(f"checking mappings in {settings.mappings_dir}")
     project = check_project(settings.mappings_dir, ontology)
     progress(f"checked {len(project.articles)} articles ({time.perf_counter() - clock:.1f} s)")
-    return _Checked(project, ontology, started, settings.mappings_dir.resolve().parent, inputs)
+    return _Checked(project, ontology, started, root, inputs, digest, build_id)
+
+
+def _input_files(settings: Settings) -> list[Path]:
+    """The files a build reads, as far as they exist (a missing text is the checks' to report)."""
+    mappings = settings.mappings_dir
+    paths = [mappings / REGISTRY_FILE, settings.ontology_dir / "scgraph.ttl"]
+    for mapping in sorted((mappings / ARTICLES_DIR).glob("*.yaml")):
+        paths += article_paths(mappings, mapping.stem)
+    return [path for path in paths if path.is_file()]
 
 
 def make_quads(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
@@ -136,6 +156,7 @@ def stream_into_store(
         checked.root,
         writer.add,
         workers=BUILD_WORKERS,
+        build_id=checked.build_id,
     )
     writer.close()
     progress(f"stored {output.quad_count} quads ({time.perf_counter() - clock:.1f} s)")
@@ -177,7 +198,7 @@ def _write_and_publish(
         checksums = write_dumps(written, staging / DUMPS_DIR)
         build_index_file(written, settings.base_iri, staging / INDEX_FILE)
         summary = summarize(open_store(written), output.build_id, settings.base_iri, checksums)
-        summary["inputs_sha256"] = input_digest(settings)
+        summary["inputs_sha256"] = checked.inputs_sha256
         write_summary(staging, summary)
         write_inputs(staging, with_entities(checked.inputs, checked.project))
         move_into_place(staging, build_dir)
