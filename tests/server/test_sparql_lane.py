@@ -184,3 +184,13 @@ def test_a_real_server_answers_bounded_queries_in_every_format(live_server: str)
         )
         graph = Graph().parse(data=turtle.text, format="turtle")
         assert len(graph) == store_rows
+
+
+def test_with_opentelemetry_reporting_every_request_goes_the_full_way(built: Settings) -> None:
+    """The lane is in front of FastAPI's own OpenTelemetry layer: with a provider configured
+    (FastAPI then reports every request) the lane stays closed, so none goes unreported."""
+    assert create_app(built).lane_open  # no provider in the tests: nothing to report to
+    for signal in ("tracing", "metrics", "logs"):
+        telemetry = {"tracing": False, "metrics": False, "logs": False, signal: True}
+        app = sparql_lane.LaneFirst(telemetry=telemetry)  # type: ignore[arg-type]
+        assert not app.lane_open

@@ -14,9 +14,11 @@ bounded or whose answer is over the inline budget (then it is not tried inline a
 from __future__ import annotations
 
 import urllib.parse
+from typing import Any
 
 import pyoxigraph as ox
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import Receive, Scope, Send
 
 from scgraph.server.errors import REQUEST_ID_HEADER, request_id_of
@@ -94,9 +96,14 @@ def _query(raw: bytes) -> str | None:
 
 class LaneFirst(FastAPI):
     """The application, with the lane in front of everything, FastAPI's own layers included
-    (error pages, telemetry, body limit), which would leave a lane's answer as it is."""
+    (error pages, body limit), which would leave a lane's answer as it is. With OpenTelemetry
+    reporting on, every request goes the full way, so that every request is reported."""
+
+    def __init__(self, *, telemetry: TelemetryConfig, **options: Any) -> None:
+        super().__init__(telemetry=telemetry, **options)
+        self.lane_open = not any(telemetry.get(signal) for signal in ("tracing", "metrics", "logs"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if await answer_in_lane(self, scope, send):
+        if self.lane_open and await answer_in_lane(self, scope, send):
             return
         await super().__call__(scope, receive, send)
