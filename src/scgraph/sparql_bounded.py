@@ -9,7 +9,7 @@ written in), so the work between two rows is bounded by the out-degree of the no
 two steps from a constant. Such a query may run in the server process itself
 (server/sparql_inline.py), which still stops it if it runs past a small budget of time or bytes.
 
-The grammar read is a strict subset of SPARQL 1.1, of at most three triple patterns, none naming
+The grammar read is a strict subset of SPARQL 1.1, of at most two triple patterns, none naming
 a variable twice: a prologue, then
 
     SELECT (vars | *) [WHERE] { triples } [LIMIT n] [OFFSET n ≤ 10,000]
@@ -38,9 +38,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-MAX_PATTERNS = 3
-"""Rows that a later pattern rejects are made but never written: with the patterns evaluated
-in any order, the work no budget sees is at most the product of the others' fan-outs."""
+MAX_PATTERNS = 2
+"""Rows that a later pattern rejects are made but never written, so no budget sees them: with two
+patterns that work is at most one fan-out (an out-degree). Two patterns on one subject that share
+no variable are a product: a third pattern rejecting every row of it would work unseen for the
+square of a hub's out-degree."""
 MAX_OFFSET = 10_000
 _IRI = re.compile(r"<[^<>\"'{}|^`\\\x00-\x20]*>")
 """An IRI reference without quotes: replaced by `<>`, the query reads as the same tokens. Outside a
