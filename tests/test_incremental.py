@@ -318,21 +318,29 @@ def test_a_plan_made_before_another_build_was_published_is_refused(
 @pytest.mark.usefixtures("fixed_time")
 @pytest.mark.parametrize("full", [False, True])
 def test_a_build_identical_to_the_served_one_leaves_its_directory_alone(
-    mini_project: Settings, full: bool
+    mini_project: Settings, full: bool, tmp_path: Path
 ) -> None:
     """Same inputs at the same SOURCE_DATE_EPOCH: the same build id, so the same directory as the
     one `current` points at. That directory is being served and is never rewritten in place (a
     server would not notice, keeping its deleted files open); a build of the same id from other
-    settings is refused rather than served under the old one's id."""
+    inputs (shapes, which the id does not hash) is refused rather than served under the old one's
+    id; another base IRI (or scgraph version) makes another id."""
     served = _rebuild(mini_project, full=True)[0]  # made at the fixed time
     marker = (served / "build.json").stat().st_ino
     build, _ = _rebuild(mini_project, full=full)
     assert build == served
     assert (served / "build.json").stat().st_ino == marker
     assert not list((mini_project.data_dir / "builds").glob(".staging-*"))
-    other_base = mini_project.model_copy(update={"base_iri": "https://example.org/"})
+    ontology = tmp_path / "ontology"
+    shutil.copytree(mini_project.ontology_dir, ontology)
+    with (ontology / "shapes.ttl").open("a", encoding="utf-8") as shapes:
+        shapes.write("\n# edited\n")
+    other_shapes = mini_project.model_copy(update={"ontology_dir": ontology})
     with pytest.raises(StoreError, match="being served"):
-        _rebuild(other_base, full=True)
+        _rebuild(other_shapes, full=True)
+    assert (served / "build.json").stat().st_ino == marker
+    other_base = mini_project.model_copy(update={"base_iri": "https://example.org/"})
+    assert _rebuild(other_base, full=True)[0].name != served.name
     assert (served / "build.json").stat().st_ino == marker
 
 

@@ -80,18 +80,25 @@ class BuildOutput:
     quad_count: int = 0
 
 
-def build_id_for(inputs: Iterable[Path], started: dt.datetime, root: Path) -> str:
+def build_id_for(inputs: Iterable[Path], started: dt.datetime, root: Path, base_iri: str) -> str:
     """A sortable, unique build id: UTC time plus a hash of the inputs (paths relative to `root`,
-    so the same project gives the same id wherever it is checked out)."""
-    digest = hashlib.sha256()
-    for path in sorted(inputs):
-        try:
-            name = path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            name = path.name
+    so the same project gives the same id wherever it is checked out), of the scgraph version
+    and of the dataset base: either changes every IRI or statement of the build, and caches of
+    pages and answers are keyed by this id."""
+    digest = hashlib.sha256(f"{__version__}\n{base_iri}\n".encode())
+    # In the order of those names, not of the paths: where a folder outside `root` lies (the
+    # ontology's, say) must not change the id either.
+    for name, path in sorted((_name_under(path, root), path) for path in inputs):
         digest.update(name.encode())
         digest.update(path.read_bytes())
     return f"{started:%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}"
+
+
+def _name_under(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def build_started_at() -> dt.datetime:
@@ -141,7 +148,7 @@ def stream_quads(
     for article in project.articles:
         inputs += [article.mapping_path, article.text_path]
     builder = QuadBuilder(project, ontology, minter, relative_to, sink)
-    build_id = build_id or build_id_for(inputs, started, relative_to)
+    build_id = build_id or build_id_for(inputs, started, relative_to, minter.base)
     # Fork before the first part reaches the sink: the sink may open a store, which a forked
     # process must not inherit.
     for built in article_parts(builder, project.articles, workers):

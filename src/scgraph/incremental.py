@@ -179,7 +179,7 @@ def _checked_update(settings: Settings, plan: RebuildPlan, progress: Progress) -
     graphs += [minter.article_graph(article_id) for article_id in ids]
     # Both hashes before the articles are read: an edit made meanwhile is a change next time.
     digest = input_digest(settings)
-    build = (build_id_for(inputs, started, root), started, inputs, graphs)
+    build = (build_id_for(inputs, started, root, settings.base_iri), started, inputs, graphs)
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
     project = check_project(

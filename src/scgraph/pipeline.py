@@ -112,7 +112,8 @@ class _Checked:
 def _check(settings: Settings, progress: Progress) -> _Checked:
     started = build_started_at()
     root = settings.mappings_dir.resolve().parent
-    digest, build_id = input_digest(settings), build_id_for(_input_files(settings), started, root)
+    digest = input_digest(settings)
+    build_id = build_id_for(_input_files(settings), started, root, settings.base_iri)
     inputs = read_inputs(settings)
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
@@ -229,13 +230,14 @@ def move_into_place(staging: Path, build_dir: Path) -> None:
     """Rename the finished `staging` directory to `build_dir`, replacing an older build of that
     id, but never the build `current` points at: it is being served (a server keeps its files
     open and would not notice). Same id means same input files at the same time (a fixed
-    SOURCE_DATE_EPOCH): with the same recorded inputs that build is this one, and `staging`
-    goes; with others (scgraph version, base IRI) this build is refused."""
+    SOURCE_DATE_EPOCH, the same scgraph version and base IRI): with the same recorded inputs
+    that build is this one, and `staging` goes; with others (the shapes, which the id does not
+    hash) this build is refused."""
     if build_dir.exists() and _is_served(build_dir):
         if _recorded(staging) != _recorded(build_dir):
             raise StoreError(
                 f"build {build_dir.name} is being served and was made from other inputs "
-                "(scgraph version or base IRI) at the same SOURCE_DATE_EPOCH; set another"
+                "(the shapes) at the same SOURCE_DATE_EPOCH; set another"
             )
         shutil.rmtree(staging)
         return
