@@ -71,6 +71,10 @@ NOT_BOUNDED = [
     f"SELECT * {{ {X} ?p ?o }} LIMIT 1 OFFSET 10001",
     f"SELECT * {{ {X} ?p ?o }} OFFSET 1e3",
     f"SELECT * {{ {X} ?p ?o }} junk",
+    # A comment ends at a carriage return too: what follows it is read by Oxigraph.
+    f"SELECT * {{ {X} ?p ?o # note\r . ?a ?b ?c . ?d ?e ?f\n }}",
+    f"ASK {{ {X} ?p ?o # note\r . ?a ?b ?c FILTER(STR(?c) = 'x')\n }}",
+    f"SELECT * {{\x0b{X} ?p ?o }}",  # not SPARQL white space
     f"SELECT * {{ {X} ?p ?o ",
     "",
 ]
@@ -85,6 +89,17 @@ def test_anchored_queries_are_bounded_and_oxigraph_reads_them(query: str) -> Non
 @pytest.mark.parametrize("query", NOT_BOUNDED)
 def test_everything_else_is_not(query: str) -> None:
     assert not is_bounded(query)
+
+
+def test_a_comment_ending_at_a_carriage_return_hides_nothing_from_the_reader() -> None:
+    """Oxigraph ends a comment at `\\r` as at `\\n`: the pattern after it is evaluated."""
+    store = ox.Store()
+    for i in range(3):
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.NamedNode("urn:o")))
+    hidden = "SELECT * { <urn:s0> ?p ?o # note\r . ?a ?b ?c \n }"
+    assert len(list(store.query(hidden))) == 3  # the hidden, unanchored pattern is evaluated
+    assert not is_bounded(hidden)
+    assert is_bounded(hidden.replace("\r", " "))  # the pattern inside the comment: bounded
 
 
 SUBJECTS = [X, "<urn:a'b>", "?o", "$p", "?s"]

@@ -48,9 +48,12 @@ _IRI = re.compile(r"<[^<>\"'{}|^`\\\x00-\x20]*>")
 """An IRI reference without quotes: replaced by `<>`, the query reads as the same tokens. Outside a
 string or a comment, a `<` starts an IRI token and this match is that token; inside a string or a
 comment a match cannot end past it (no quote, no line break): the string or comment stays one."""
+# SPARQL's white space is these four characters only, and a comment ends at either line break:
+# read as Oxigraph reads them, or text after a `\r` in a comment would hide from this reader a
+# pattern that Oxigraph evaluates.
 _TOKEN = re.compile(
     r"""
-    (?P<space>\s+|\#[^\n]*)
+    (?P<space>[\ \t\r\n]+|\#[^\r\n]*)
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][^\W]\w*)
   | (?P<pname>(?:[^\W\d_][\w\-.]*)?:(?:[\w\-:%](?:[\w\-:%.]*[\w\-:%])?)?)
