@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
-from scgraph.server import sparql_lane
+from scgraph.server import sparql_inline, sparql_lane
 from scgraph.server.app import create_app
 from scgraph.server.sparql_inline import INLINE_MAX_BYTES, INLINE_TRIED, answer_inline
 from scgraph.server.sparql_lane import answer_in_lane
@@ -164,6 +164,32 @@ def test_an_answer_over_the_budget_is_left_to_a_query_process_once(
     assert isinstance(solutions, ox.QuerySolutions)
     assert len(whole.json()["results"]["bindings"]) == len(list(solutions))
     assert whole.content == _get(pooled, TWO_STEPS, "application/json").content
+
+
+def test_a_kept_answer_is_not_evaluated_in_the_lane_again(
+    clients: tuple[TestClient, TestClient],
+) -> None:
+    """A small answer that took longer than the budget (here every answer: the budget is spent
+    before it starts) is kept by the answer cache once a query process has given it; repeats
+    come from the cache, and the lane does not spend the budget on them again first."""
+    lane = clients[0]
+    query = f"SELECT ?o WHERE {{ <{ENTITY}> <{LABEL}> ?o }}"
+    calls: list[str] = []
+
+    def counted(store: ox.Store, job: dict[str, Any]) -> Any:
+        calls.append(job["query"])
+        return answer_inline(store, job)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sparql_inline, "INLINE_BUDGET_S", -1.0)
+        patch.setattr(sparql_lane, "answer_inline", counted)
+        first = _get(lane, query, "text/csv")
+        assert "x-answer-cache" not in first.headers  # from a query process, then kept
+        assert calls == [query]
+        again = _get(lane, query, "text/csv")
+    assert again.headers["x-answer-cache"] == "hit"
+    assert again.content == first.content
+    assert calls == [query]
 
 
 def test_a_real_server_answers_bounded_queries_in_every_format(live_server: str) -> None:

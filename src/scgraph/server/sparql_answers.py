@@ -86,6 +86,10 @@ class AnswerCache:
         self._entries.move_to_end(key)
         return answer
 
+    def holds(self, store_dir: Path, key: Key) -> bool:
+        """Whether `get` would return an answer; neither counted nor moved."""
+        return store_dir == self.store_dir and key in self._entries
+
     def put(self, store_dir: Path, key: Key, answer: Answer) -> None:
         """Keep `answer`, computed on `store_dir`, unless queries have moved to another store."""
         if store_dir != self.store_dir:

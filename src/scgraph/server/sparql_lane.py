@@ -22,6 +22,7 @@ from fastapi.telemetry import TelemetryConfig
 from starlette.types import Receive, Scope, Send
 
 from scgraph.server.errors import REQUEST_ID_HEADER, request_id_of
+from scgraph.server.sparql_answers import is_deterministic, job_key
 from scgraph.server.sparql_inline import INLINE_TRIED, answer_inline
 from scgraph.settings import Settings
 from scgraph.sparql_bounded import is_bounded
@@ -68,6 +69,12 @@ async def answer_in_lane(app: FastAPI, scope: Scope, send: Send) -> bool:
         "solutions_format": solutions.name if solutions else None,
         "graph_format": graph.name if graph else None,
     }
+    # A kept answer is the full path's first choice: answered from the cache there, not evaluated
+    # here again (a bounded query over the budget would cost the budget on every repeat).
+    if is_deterministic(query) and app.state.sparql_answers.holds(
+        app.state.query_pool.store_dir, job_key(job)
+    ):
+        return False
     answer = answer_inline(store, job)
     if answer is None:
         scope[INLINE_TRIED] = True
