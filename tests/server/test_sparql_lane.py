@@ -192,6 +192,26 @@ def test_a_kept_answer_is_not_evaluated_in_the_lane_again(
     assert calls == [query]
 
 
+def test_the_lane_keeps_the_service_guard(clients: tuple[TestClient, TestClient]) -> None:
+    """Were a SERVICE query ever read as bounded, the lane would not evaluate it (Oxigraph would
+    make the request from the server): it goes the full way, to the guard's 403."""
+    lane = clients[0]
+    query = f"SELECT * {{ <{ENTITY}> ?p ?o . SERVICE <http://127.0.0.1:1/sparql> {{ ?o ?q ?r }} }}"
+    calls: list[str] = []
+
+    def counted(store: ox.Store, job: dict[str, Any]) -> Any:
+        calls.append(job["query"])
+        return answer_inline(store, job)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sparql_lane, "is_bounded", lambda query: True)  # a classifier's miss
+        patch.setattr(sparql_lane, "answer_inline", counted)
+        refused = _get(lane, query, "application/json")
+    assert refused.status_code == 403
+    assert "SERVICE" in refused.text
+    assert calls == []
+
+
 def test_a_real_server_answers_bounded_queries_in_every_format(live_server: str) -> None:
     """Over a real uvicorn: the lane's answers parse, and match what the store holds."""
     store_rows = None

@@ -187,7 +187,7 @@ async def sparql(request: Request) -> Response:
         raise _error(413, f"the query is longer than the limit of {settings.max_query_bytes} bytes")
     if request.method == "GET" and prefers_html(accept) and not forced:
         return RedirectResponse("/query?" + urllib.parse.urlencode({"query": query}), 303)
-    refusal = _refusal(query, tuple(settings.service_allowlist))
+    refusal = refusal_of(query, tuple(settings.service_allowlist))
     if refusal is not None:
         raise _error(403, refusal)
     job = _job(query, values, accept, forced, settings)
@@ -221,7 +221,7 @@ async def sparql(request: Request) -> Response:
 REMEMBERED_QUERY_CHARS = 4096
 
 
-def _refusal(query: str, allowlist: tuple[str, ...]) -> str | None:
+def refusal_of(query: str, allowlist: tuple[str, ...]) -> str | None:
     """Why `query` may not run here, or None; remembered for short queries, which clients repeat
     and which the guard would otherwise tokenize on every request."""
     if len(query) <= REMEMBERED_QUERY_CHARS:

@@ -22,6 +22,7 @@ from fastapi.telemetry import TelemetryConfig
 from starlette.types import Receive, Scope, Send
 
 from scgraph.server.errors import REQUEST_ID_HEADER, request_id_of
+from scgraph.server.sparql import refusal_of
 from scgraph.server.sparql_answers import is_deterministic, job_key
 from scgraph.server.sparql_inline import INLINE_TRIED, answer_inline
 from scgraph.settings import Settings
@@ -57,6 +58,10 @@ async def answer_in_lane(app: FastAPI, scope: Scope, send: Send) -> bool:
     if query is None or len(query.encode("utf-8")) > settings.max_query_bytes:
         return False
     if prefers_html(accept) or not is_bounded(query):
+        return False
+    # The SERVICE guard as on the full path (remembered there): should the reading of a bounded
+    # query ever miss what Oxigraph reads, a SERVICE still makes no request from here.
+    if refusal_of(query, tuple(settings.service_allowlist)) is not None:
         return False
     store = app.state.served.store
     solutions, graph = pick(SOLUTION_FORMATS, accept), pick(GRAPH_FORMATS, accept)
