@@ -240,3 +240,23 @@ def test_with_opentelemetry_reporting_every_request_goes_the_full_way(built: Set
         telemetry = {"tracing": False, "metrics": False, "logs": False, signal: True}
         app = sparql_lane.LaneFirst(telemetry=telemetry)  # type: ignore[arg-type]
         assert not app.lane_open
+
+
+def test_a_failure_in_the_lane_is_logged_and_the_full_path_answers(
+    clients: tuple[TestClient, TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The lane is in front of the application's error handling: an error there must not reach
+    the client as uvicorn's bare 500, without request id or log."""
+    app, _ = clients
+    expected = _without_lane(app, LOOKUP, "application/json")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(sparql_lane, "answer_inline", broken)
+    answer = _get(app, LOOKUP, "application/json")
+    assert answer.status_code == 200
+    assert answer.content == expected.content
+    assert "the SPARQL lane failed" in caplog.text

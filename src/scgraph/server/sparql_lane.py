@@ -13,6 +13,7 @@ bounded or whose answer is over the inline budget (then it is not tried inline a
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 from typing import Any
 
@@ -29,6 +30,8 @@ from scgraph.settings import Settings
 from scgraph.sparql_bounded import is_bounded
 from scgraph.sparql_formats import GRAPH_FORMATS, SOLUTION_FORMATS, pick, prefers_html
 
+logger = logging.getLogger("scgraph.server")
+
 PATH = "/sparql"
 _PREFIX = b"query="
 _SKIPPED_WHEN_PRESENT = frozenset({b"origin", b"content-length", b"transfer-encoding"})
@@ -42,31 +45,48 @@ async def answer_in_lane(app: FastAPI, scope: Scope, send: Send) -> bool:
     """Answer the request if it is one for this lane; False (nothing sent) if not."""
     if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
         return False
+    try:
+        answer = _lane_answer(app, scope)
+    except Exception:
+        # In front of the application's error handling: the full path answers instead, with
+        # its request id and its error page if it fails too.
+        logger.exception("the SPARQL lane failed; the request goes the full way")
+        return False
+    if answer is None:
+        return False
+    headers, body = answer
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    return True
+
+
+def _lane_answer(app: FastAPI, scope: Scope) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+    """The answer's headers and body, or None when the request is not one for this lane."""
     settings: Settings = app.state.settings
     raw = scope["query_string"]
     if not settings.inline_queries or not raw.startswith(_PREFIX) or b"&" in raw:
-        return False
+        return None
     accept: str | None = None
     for key, value in scope["headers"]:
         if key in _SKIPPED_WHEN_PRESENT:
-            return False
+            return None
         if key == b"accept-encoding" and b"gzip" in value:
-            return False
+            return None
         if key == b"accept" and accept is None:
             accept = value.decode("latin-1")
     query = _query(raw)
     if query is None or len(query.encode("utf-8")) > settings.max_query_bytes:
-        return False
+        return None
     if prefers_html(accept) or not is_bounded(query):
-        return False
+        return None
     # The SERVICE guard as on the full path (remembered there): should the reading of a bounded
     # query ever miss what Oxigraph reads, a SERVICE still makes no request from here.
     if refusal_of(query, tuple(settings.service_allowlist)) is not None:
-        return False
+        return None
     store = app.state.served.store
     solutions, graph = pick(SOLUTION_FORMATS, accept), pick(GRAPH_FORMATS, accept)
     if not isinstance(store, ox.Store) or (solutions is None and graph is None):
-        return False
+        return None
     job = {
         "query": query,
         "default_graph": None,
@@ -79,11 +99,11 @@ async def answer_in_lane(app: FastAPI, scope: Scope, send: Send) -> bool:
     if is_deterministic(query) and app.state.sparql_answers.holds(
         app.state.query_pool.store_dir, job_key(job)
     ):
-        return False
+        return None
     answer = answer_inline(store, job)
     if answer is None:
         scope[INLINE_TRIED] = True
-        return False
+        return None
     chosen, body = answer
     headers = [  # in the full path's order
         _VARY,
@@ -91,9 +111,7 @@ async def answer_in_lane(app: FastAPI, scope: Scope, send: Send) -> bool:
         (b"content-type", chosen.media_type.encode("latin-1")),
         (_REQUEST_ID, request_id_of(scope).encode("latin-1")),
     ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-    return True
+    return headers, body
 
 
 def _query(raw: bytes) -> str | None:
