@@ -6,9 +6,10 @@ query that scgraph.sparql_bounded reads as anchored at constants, over the serve
 and its default dataset, is therefore evaluated here, in the request's own thread, as the query
 process would (the same `Store.query`, the same serializer). It runs within a budget, checked each
 time pyoxigraph hands over a piece of the serialized answer (every 8 KiB): INLINE_BUDGET_S of time
-and COMMIT_BYTES of answer, the most the endpoint answers with a Content-Length. Past either, or
-on any error or unacceptable format, the query is given to a query process, which answers or
-refuses it exactly as before; the work done here, at most the budget, is lost.
+and INLINE_MAX_BYTES of answer, the most the endpoint answers with a Content-Length. Past either,
+or on any error or unacceptable format, the query is given to a query process, which answers or
+refuses it exactly as before; the work done here is lost. Work that writes nothing (rows a second
+pattern rejects) escapes the budget: the shape rules keep it to one out-degree (docs/sparql.md).
 """
 
 from __future__ import annotations
