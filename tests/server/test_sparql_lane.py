@@ -166,6 +166,18 @@ def test_an_answer_over_the_budget_is_left_to_a_query_process_once(
     assert whole.content == _get(pooled, TWO_STEPS, "application/json").content
 
 
+def _count_lane_evaluations(patch: pytest.MonkeyPatch) -> list[str]:
+    """The queries the lane evaluates from now on (it still evaluates them)."""
+    calls: list[str] = []
+
+    def counted(store: ox.Store, job: dict[str, Any]) -> Any:
+        calls.append(job["query"])
+        return answer_inline(store, job)
+
+    patch.setattr(sparql_lane, "answer_inline", counted)
+    return calls
+
+
 def test_a_kept_answer_is_not_evaluated_in_the_lane_again(
     clients: tuple[TestClient, TestClient],
 ) -> None:
@@ -174,15 +186,9 @@ def test_a_kept_answer_is_not_evaluated_in_the_lane_again(
     come from the cache, and the lane does not spend the budget on them again first."""
     lane = clients[0]
     query = f"SELECT ?o WHERE {{ <{ENTITY}> <{LABEL}> ?o }}"
-    calls: list[str] = []
-
-    def counted(store: ox.Store, job: dict[str, Any]) -> Any:
-        calls.append(job["query"])
-        return answer_inline(store, job)
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sparql_inline, "INLINE_BUDGET_S", -1.0)
-        patch.setattr(sparql_lane, "answer_inline", counted)
+        calls = _count_lane_evaluations(patch)
         first = _get(lane, query, "text/csv")
         assert "x-answer-cache" not in first.headers  # from a query process, then kept
         assert calls == [query]
@@ -197,15 +203,9 @@ def test_the_lane_keeps_the_service_guard(clients: tuple[TestClient, TestClient]
     make the request from the server): it goes the full way, to the guard's 403."""
     lane = clients[0]
     query = f"SELECT * {{ <{ENTITY}> ?p ?o . SERVICE <http://127.0.0.1:1/sparql> {{ ?o ?q ?r }} }}"
-    calls: list[str] = []
-
-    def counted(store: ox.Store, job: dict[str, Any]) -> Any:
-        calls.append(job["query"])
-        return answer_inline(store, job)
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sparql_lane, "is_bounded", lambda query: True)  # a classifier's miss
-        patch.setattr(sparql_lane, "answer_inline", counted)
+        calls = _count_lane_evaluations(patch)
         refused = _get(lane, query, "application/json")
     assert refused.status_code == 403
     assert "SERVICE" in refused.text
