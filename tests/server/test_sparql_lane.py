@@ -29,6 +29,7 @@ LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 LOOKUP = f"SELECT ?p ?o WHERE {{ <{ENTITY}> ?p ?o }}"
 JOIN = f"SELECT ?o ?l WHERE {{ <{ENTITY}> ?p ?o . ?o <{LABEL}> ?l }} LIMIT 50"
 TWO_STEPS = f"SELECT * {{ <{ENTITY}> ?p ?o . ?o ?q ?r }}"
+JSON_ACCEPT = {"accept": "application/json"}
 """Bounded, and its answer (~40 KB on the seed graph) is over the inline budget."""
 LANE_CASES: list[tuple[str, str]] = [
     (LOOKUP, "application/sparql-results+json"),
@@ -166,15 +167,15 @@ def test_an_answer_over_the_budget_is_left_to_a_query_process_once(
     assert whole.content == _get(pooled, TWO_STEPS, "application/json").content
 
 
-def _count_lane_evaluations(patch: pytest.MonkeyPatch) -> list[str]:
-    """The queries the lane evaluates from now on (it still evaluates them)."""
+def _count_inline_evaluations(patch: pytest.MonkeyPatch) -> list[str]:
+    """The queries evaluated in the server process from now on (they still are)."""
     calls: list[str] = []
 
     def counted(store: ox.Store, job: dict[str, Any]) -> Any:
         calls.append(job["query"])
         return answer_inline(store, job)
 
-    patch.setattr(sparql_lane, "answer_inline", counted)
+    patch.setattr(sparql_inline, "answer_inline", counted)
     return calls
 
 
@@ -188,7 +189,7 @@ def test_a_kept_answer_is_not_evaluated_in_the_lane_again(
     query = f"SELECT ?o WHERE {{ <{ENTITY}> <{LABEL}> ?o }}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sparql_inline, "INLINE_BUDGET_S", -1.0)
-        calls = _count_lane_evaluations(patch)
+        calls = _count_inline_evaluations(patch)
         first = _get(lane, query, "text/csv")
         assert "x-answer-cache" not in first.headers  # from a query process, then kept
         assert calls == [query]
@@ -198,6 +199,22 @@ def test_a_kept_answer_is_not_evaluated_in_the_lane_again(
     assert calls == [query]
 
 
+def test_a_job_over_the_budget_is_not_tried_in_the_server_process_again(built: Settings) -> None:
+    """An answer over 32 KB is streamed by a query process and never kept by the answer cache:
+    each repeat would spend the budget in the server process again, with the event loop held.
+    The build remembers the job instead; a new build (a new app here) starts afresh."""
+    with pytest.MonkeyPatch.context() as patch:
+        calls = _count_inline_evaluations(patch)
+        for _ in range(2):
+            with TestClient(create_app(built)) as app:
+                answers = [_get(app, TWO_STEPS, "application/json") for _ in range(3)]
+                # With gzip accepted (httpx's default): the full path, the same job.
+                full = app.get("/sparql", params={"query": TWO_STEPS}, headers=JSON_ACCEPT)
+                answers.append(full)
+    assert calls == [TWO_STEPS, TWO_STEPS]  # once per build
+    assert all(a.status_code == 200 and a.content == answers[0].content for a in answers)
+
+
 def test_the_lane_keeps_the_service_guard(clients: tuple[TestClient, TestClient]) -> None:
     """Were a SERVICE query ever read as bounded, the lane would not evaluate it (Oxigraph would
     make the request from the server): it goes the full way, to the guard's 403."""
@@ -205,7 +222,7 @@ def test_the_lane_keeps_the_service_guard(clients: tuple[TestClient, TestClient]
     query = f"SELECT * {{ <{ENTITY}> ?p ?o . SERVICE <http://127.0.0.1:1/sparql> {{ ?o ?q ?r }} }}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sparql_lane, "is_bounded", lambda query: True)  # a classifier's miss
-        calls = _count_lane_evaluations(patch)
+        calls = _count_inline_evaluations(patch)
         refused = _get(lane, query, "application/json")
     assert refused.status_code == 403
     assert "SERVICE" in refused.text
@@ -255,7 +272,7 @@ def test_a_failure_in_the_lane_is_logged_and_the_full_path_answers(
     def broken(*_: object) -> None:
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(sparql_lane, "answer_inline", broken)
+    monkeypatch.setattr(sparql_lane, "try_inline", broken)
     answer = _get(app, LOOKUP, "application/json")
     assert answer.status_code == 200
     assert answer.content == expected.content

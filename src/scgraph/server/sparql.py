@@ -43,7 +43,7 @@ from scgraph.server.sparql_answers import (
     is_deterministic,
     job_key,
 )
-from scgraph.server.sparql_inline import INLINE_TRIED, answer_inline, inline_job
+from scgraph.server.sparql_inline import INLINE_TRIED, inline_job, try_inline
 from scgraph.settings import Settings
 from scgraph.sparql_formats import (
     BY_NAME,
@@ -206,7 +206,7 @@ async def sparql(request: Request) -> Response:
         and isinstance(served.store, ox.Store)
         and inline_job(job)
     ):
-        inline = answer_inline(served.store, job)
+        inline = try_inline(served, job)
         if inline is not None:
             chosen, body = inline
             return Response(body, media_type=chosen.media_type, headers=_VARY)

@@ -15,10 +15,12 @@ pattern rejects) escapes the budget: the shape rules keep it to one out-degree (
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import Any
 
 import pyoxigraph as ox
 
+from scgraph.server.deps import ServedBuild
 from scgraph.sparql_bounded import is_bounded
 from scgraph.sparql_formats import BY_NAME, Family, ResultFormat
 from scgraph.sparql_worker import FIRST_CHUNK_BYTES
@@ -27,6 +29,10 @@ INLINE_BUDGET_S = 0.02
 """Longest a query may run in the server process before it is left to a query process; every
 other request of this process waits meanwhile (the GIL is held while pyoxigraph evaluates)."""
 INLINE_MAX_BYTES = FIRST_CHUNK_BYTES
+LEFT_REMEMBERED = 4096
+"""Jobs remembered per build as left to query processes (the oldest are forgotten first)."""
+_LEFT = "sparql_inline.left"
+"""Key in a ServedBuild's memo of those jobs: a new build starts with none."""
 INLINE_TRIED = "scgraph.inline_tried"
 """Set in the ASGI scope when a query was tried here and left: the full path does not try again."""
 
@@ -57,6 +63,23 @@ class _BoundedSink:
 def inline_job(job: dict[str, Any]) -> bool:
     """Whether a query job may be tried here: the default dataset and a bounded query."""
     return job["default_graph"] is None and job["named_graphs"] is None and is_bounded(job["query"])
+
+
+def try_inline(served: ServedBuild, job: dict[str, Any]) -> tuple[ResultFormat, bytes] | None:
+    """`answer_inline` on the served build's embedded store, unless the same job was already left
+    to a query process on this build: it would cost its budget, with the event loop held, on
+    every repeat (an answer over 32 KB is streamed, and never kept by the answer cache)."""
+    assert isinstance(served.store, ox.Store)
+    left: OrderedDict[tuple[Any, ...], None] = served.memo.setdefault(_LEFT, OrderedDict())
+    key = (job["query"], job["solutions_format"], job["graph_format"])
+    if key in left:
+        return None
+    answer = answer_inline(served.store, job)
+    if answer is None:
+        left[key] = None
+        if len(left) > LEFT_REMEMBERED:
+            left.popitem(last=False)
+    return answer
 
 
 def answer_inline(store: ox.Store, job: dict[str, Any]) -> tuple[ResultFormat, bytes] | None:

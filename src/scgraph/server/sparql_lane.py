@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 from scgraph.server.errors import REQUEST_ID_HEADER, request_id_of
 from scgraph.server.sparql import refusal_of
 from scgraph.server.sparql_answers import is_deterministic, job_key
-from scgraph.server.sparql_inline import INLINE_TRIED, answer_inline
+from scgraph.server.sparql_inline import INLINE_TRIED, try_inline
 from scgraph.settings import Settings
 from scgraph.sparql_bounded import is_bounded
 from scgraph.sparql_formats import GRAPH_FORMATS, SOLUTION_FORMATS, pick, prefers_html
@@ -83,9 +83,9 @@ def _lane_answer(app: FastAPI, scope: Scope) -> tuple[list[tuple[bytes, bytes]],
     # query ever miss what Oxigraph reads, a SERVICE still makes no request from here.
     if refusal_of(query, tuple(settings.service_allowlist)) is not None:
         return None
-    store = app.state.served.store
+    served = app.state.served
     solutions, graph = pick(SOLUTION_FORMATS, accept), pick(GRAPH_FORMATS, accept)
-    if not isinstance(store, ox.Store) or (solutions is None and graph is None):
+    if not isinstance(served.store, ox.Store) or (solutions is None and graph is None):
         return None
     job = {
         "query": query,
@@ -100,7 +100,7 @@ def _lane_answer(app: FastAPI, scope: Scope) -> tuple[list[tuple[bytes, bytes]],
         app.state.query_pool.store_dir, job_key(job)
     ):
         return None
-    answer = answer_inline(store, job)
+    answer = try_inline(served, job)
     if answer is None:
         scope[INLINE_TRIED] = True
         return None
