@@ -48,6 +48,7 @@ def in_workers(settings: Settings, workers: int) -> tuple[BuildOutput, list[ox.Q
         checked.root,
         parts.append,
         workers=workers,
+        build_id=checked.build_id,
     )
     quads = [q for part in parts for q in ox.parse(part.named, format=ox.RdfFormat.N_QUADS)]
     merged = [q for part in parts for q in ox.parse(part.merged, format=ox.RdfFormat.N_QUADS)]

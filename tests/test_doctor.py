@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -11,9 +13,18 @@ from typer.testing import CliRunner
 
 from scgraph.cli import app
 from scgraph.doctor import check_build
+from scgraph.dump_parts import (
+    NQUADS_GZ,
+    TRIG,
+    TURTLE,
+    dump_digest,
+    parts_folder,
+    parts_of,
+    read_manifest,
+)
 from scgraph.pipeline import input_digest
 from scgraph.settings import Settings
-from scgraph.store import read_summary, resolve_build, store_path
+from scgraph.store import DUMPS_DIR, read_summary, resolve_build, store_path
 
 runner = CliRunner()
 
@@ -38,18 +49,72 @@ def test_a_clean_build_checks_clean(project: Settings) -> None:
     assert lines == ["The build matches its mappings, dumps, search index and summary."]
 
 
-def test_a_tampered_dump_is_reported_against_both_checksum_lists(project: Settings) -> None:
+def _part(build: Path, key: str, dump: str) -> Path:
+    manifest = read_manifest(build / DUMPS_DIR)
+    assert manifest is not None
+    return parts_folder(build) / manifest[key][dump].name
+
+
+def test_a_tampered_dump_part_is_reported_against_its_name(project: Settings) -> None:
     build = resolve_build(project.data_dir)
-    dump = build / "dumps" / "scgraph.trig"
-    recorded = read_summary(build)["dumps"]["scgraph.trig"]
-    dump.write_bytes(dump.read_bytes() + b"# tampered\n")
-    actual = hashlib.sha256(dump.read_bytes()).hexdigest()
+    part = _part(build, "registry", TRIG)
+    listed = part.name.split(".")[0]
+    size = part.stat().st_size
+    part.write_bytes(part.read_bytes() + b"# tampered\n")
+    actual = hashlib.sha256(part.read_bytes()).hexdigest()
     code, lines = _check(project)
     assert code == 1
     assert lines == [
-        f"dumps/scgraph.trig: SHA-256 is {actual}, SHA256SUMS says {recorded}",
-        f"dumps/scgraph.trig: SHA-256 is {actual}, build.json says {recorded}",
+        f"dump-parts/{part.name}: SHA-256 is {actual} and size {size + 11}, parts.json says "
+        f"{listed} and {size}"
     ]
+
+
+def test_a_missing_dump_part_and_a_wrong_digest_are_reported(project: Settings) -> None:
+    build = resolve_build(project.data_dir)
+    part = _part(build, "article-a1", TURTLE)
+    part.unlink()
+    summary = json.loads((build / "build.json").read_text(encoding="utf-8"))
+    recorded = summary["dumps"][NQUADS_GZ]
+    summary["dumps"][NQUADS_GZ] = "0" * 64
+    (build / "build.json").write_text(json.dumps(summary), encoding="utf-8")
+    code, lines = _check(project)
+    assert code == 1
+    assert lines == [
+        f"dump-parts/{part.name}: missing",
+        f"{NQUADS_GZ}: digest is {recorded}, build.json says {'0' * 64}",
+    ]
+
+
+def test_a_dump_whose_checksums_agree_but_misses_a_quad_is_reported(project: Settings) -> None:
+    """A part rewritten consistently (name, SHA256SUMS, build.json) but without one quad: the
+    N-Quads dump is compared with the store itself."""
+    build = resolve_build(project.data_dir)
+    dumps = build / DUMPS_DIR
+    old = _part(build, "registry", NQUADS_GZ)
+    lines = gzip.decompress(old.read_bytes()).splitlines(keepends=True)
+    dropped = lines[0].decode().rstrip(" .\n")
+    data = gzip.compress(b"".join(lines[1:]), mtime=0)
+    new = old.with_name(hashlib.sha256(data).hexdigest() + ".nq.gz")
+    new.write_bytes(data)
+    manifest = json.loads((dumps / "parts.json").read_text(encoding="utf-8"))
+    manifest["parts"]["registry"][NQUADS_GZ] = [new.name, len(data)]
+    (dumps / "parts.json").write_text(json.dumps(manifest), encoding="utf-8")
+    sums = (dumps / "SHA256SUMS").read_text(encoding="utf-8")
+    sums = sums.replace(
+        old.name.split(".")[0] + "  parts/" + old.name,
+        new.name.split(".")[0] + "  parts/" + new.name,
+    )
+    (dumps / "SHA256SUMS").write_text(sums, encoding="utf-8")
+    summary = json.loads((build / "build.json").read_text(encoding="utf-8"))
+    rewritten = read_manifest(dumps)
+    assert rewritten is not None
+    summary["dumps"][NQUADS_GZ] = dump_digest(parts_of(rewritten, NQUADS_GZ))
+    (build / "build.json").write_text(json.dumps(summary), encoding="utf-8")
+    code, found = _check(project)
+    assert code == 1
+    # The dropped line is in its named graph; its default-graph copy is another line.
+    assert found == [f"{NQUADS_GZ}: misses {dropped}, in the store"]
 
 
 def test_an_extra_triple_in_the_store_is_reported_for_its_graph(project: Settings) -> None:
@@ -73,6 +138,10 @@ def test_an_extra_triple_in_the_store_is_reported_for_its_graph(project: Setting
     assert lines == [
         f"graph <{graph}>: store has {before + 1} triples, build.json says {before}",
         f"graph <{graph}>: store has {before + 1} triples, the mappings give {before}",
+        # The dump was written from the mappings: it does not have the quad either.
+        f"{NQUADS_GZ}: misses <{project.base_iri}id/city/nowhere> "
+        f'<http://www.w3.org/2000/01/rdf-schema#comment> "added behind the build\'s back" '
+        f"<{graph}>, in the store",
     ]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-import scgraph.pipeline as pipeline
+import scgraph.dump_parts as dump_parts
 import scgraph.store as store_module
 from scgraph.errors import StoreError
 from scgraph.pipeline import run_build
@@ -50,9 +50,17 @@ def _half_filled_store(store: ox.Store, text: bytes) -> None:
     raise disk_full()
 
 
-def _half_written_dumps(store_dir: Path, dumps_dir: Path) -> dict[str, str]:
-    dumps_dir.mkdir(parents=True)
-    (dumps_dir / "scgraph.nq.gz").write_bytes(b"\x1f\x8b partial")
+_real_write_part = dump_parts._write_part
+_parts_written: list[Path] = []
+
+
+def _half_written_part(path: Path, data: bytes) -> None:
+    """Write one new part for real, then half of the next, and run out of space."""
+    if not _parts_written:
+        _real_write_part(path, data)
+        _parts_written.append(path)
+        return
+    path.with_name(f".{path.name}.partial").write_bytes(data[: len(data) // 2])
     raise disk_full()
 
 
@@ -60,7 +68,7 @@ def _half_written_dumps(store_dir: Path, dumps_dir: Path) -> dict[str, str]:
     ("target", "name", "fake", "stage"),
     [
         (store_module, "_bulk_load", _half_filled_store, "the store"),
-        (pipeline, "write_dumps", _half_written_dumps, "the build"),
+        (dump_parts, "_write_part", _half_written_part, "the dump part"),
     ],
     ids=["store", "dumps"],
 )
@@ -73,6 +81,7 @@ def test_a_full_disk_fails_the_build_cleanly(
     stage: str,
 ) -> None:
     before = snapshot(project.data_dir)
+    _parts_written.clear()
     monkeypatch.setattr(target, name, fake)
     with pytest.raises(StoreError) as failed:
         run_build(project)
@@ -81,6 +90,9 @@ def test_a_full_disk_fails_the_build_cleanly(
     assert message.endswith(os.strerror(errno.ENOSPC))
     assert isinstance(failed.value.__cause__, OSError)
     assert failed.value.__cause__.errno == errno.ENOSPC
-    # The served build is byte for byte what it was, and the staging directory is gone.
+    # The served build is byte for byte what it was; the staging directory and the parts only
+    # the failed build wrote (one whole, one half) are gone.
     assert snapshot(project.data_dir) == before
     assert not list((project.data_dir / "builds").glob(".staging-*"))
+    if target is dump_parts:
+        assert _parts_written and not _parts_written[0].exists()

@@ -4,6 +4,7 @@ current one holds what a full build of the same inputs holds, and fails like a f
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import subprocess
@@ -19,8 +20,17 @@ import pytest
 import rdflib
 
 from page_heading import page_heading
+from scgraph import pipeline
 from scgraph.build_inputs import INPUTS_FILE
 from scgraph.doctor import check_build
+from scgraph.dump_parts import (
+    NQUADS_GZ,
+    TRIG,
+    TURTLE,
+    parts_folder,
+    read_dump,
+    read_manifest,
+)
 from scgraph.errors import BuildFailed, DuplicateId, StoreError, UnknownTerm
 from scgraph.incremental import focus_nodes, plan_rebuild, rebuild, run_incremental
 from scgraph.ontology import RDF_TYPE
@@ -63,19 +73,17 @@ def _full_build_of(settings: Settings, data_dir: Path) -> Path:
 
 
 def _dump_sets(build: Path) -> dict[str, set[tuple[str, ...]]]:
-    dumps = build / DUMPS_DIR
-    with gzip.open(dumps / "scgraph.nq.gz", "rb") as nquads:
-        from_nquads = {
-            (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
-            for q in ox.parse(nquads.read(), format=ox.RdfFormat.N_QUADS)
-        }
+    from_nquads = {
+        (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
+        for q in ox.parse(gzip.decompress(read_dump(build, NQUADS_GZ)), format=ox.RdfFormat.N_QUADS)
+    }
     trig = rdflib.Dataset()
     with warnings.catch_warnings():  # rdflib 7's TriG parser calls its own deprecated API
         warnings.simplefilter("ignore", DeprecationWarning)
-        trig.parse(data=(dumps / "scgraph.trig").read_bytes(), format="trig")
+        trig.parse(data=read_dump(build, TRIG), format="trig")
     turtle = rdflib.Graph()
-    turtle.parse(data=(dumps / "scgraph.ttl").read_bytes(), format="turtle")
-    from_trig = ox.parse((dumps / "scgraph.trig").read_bytes(), format=ox.RdfFormat.TRIG)
+    turtle.parse(data=read_dump(build, TURTLE), format="turtle")
+    from_trig = ox.parse(read_dump(build, TRIG), format=ox.RdfFormat.TRIG)
     return {
         "nquads": from_nquads,
         "trig (oxigraph)": {
@@ -86,13 +94,23 @@ def _dump_sets(build: Path) -> dict[str, set[tuple[str, ...]]]:
     }
 
 
+def _recorded_digests(build: Path) -> dict[str, object]:
+    """inputs.json without the files' stats: those are a cache of when the files were read."""
+    document = json.loads((build / INPUTS_FILE).read_text(encoding="utf-8"))
+    for item in document["articles"].values():
+        del item["stat"]
+    return dict(document)
+
+
 def _assert_same_build(incremental: Path, full: Path) -> None:
     # SOURCE_DATE_EPOCH fixes the build time, so the build id and every provenance value match.
     assert set(open_store(incremental)) == set(open_store(full))
     assert read_summary(incremental) == read_summary(full)
     assert (incremental / INDEX_FILE).read_bytes() == (full / INDEX_FILE).read_bytes()
-    assert (incremental / INPUTS_FILE).read_bytes() == (full / INPUTS_FILE).read_bytes()
+    assert _recorded_digests(incremental) == _recorded_digests(full)
     assert _dump_sets(incremental) == _dump_sets(full)
+    # The parts themselves are the full build's, byte for byte (their names are their SHA-256).
+    assert read_manifest(incremental / DUMPS_DIR) == read_manifest(full / DUMPS_DIR)
 
 
 @pytest.fixture
@@ -246,6 +264,35 @@ def test_a_change_beyond_the_articles_makes_a_full_build(
     assert lines[0].startswith("incremental build: 0 edited")
 
 
+def test_an_incremental_build_writes_only_the_edited_article_and_provenance_parts(
+    mini_project: Settings,
+) -> None:
+    current = resolve_build(mini_project.data_dir)
+    before = read_manifest(current / DUMPS_DIR)
+    assert before is not None
+    folder = parts_folder(current)
+    files_before = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    _relabel_person(mini_project, "Nguyen Van An (edited)")
+    build, _ = _rebuild(mini_project)
+    after = read_manifest(build / DUMPS_DIR)
+    assert after is not None and after.keys() == before.keys()
+    changed = {key for key in after if after[key] != before[key]}
+    assert changed == {"article-a1", "provenance"}
+    written = {p.name for p in folder.iterdir() if files_before.get(p.name) != p.stat().st_mtime_ns}
+    assert written == {f.name for key in changed for f in after[key].values()}
+    assert check_build(mini_project) == []
+
+
+def test_a_current_build_without_dump_parts_makes_a_full_build(mini_project: Settings) -> None:
+    """A build made before dumps had parts: its dumps cannot be kept part by part."""
+    (resolve_build(mini_project.data_dir) / DUMPS_DIR / "parts.json").unlink()
+    _relabel_person(mini_project, "Nguyen Van An (edited)")
+    build, lines = _rebuild(mini_project)
+    assert lines[0] == "full build: the current build's dumps have no parts"
+    assert read_manifest(build / DUMPS_DIR) is not None
+    assert check_build(mini_project) == []
+
+
 def test_the_server_serves_the_edited_label_after_an_incremental_build(
     mini_project: Settings,
     start_scgraph: Callable[[list[str], Settings], tuple[str, Path]],
@@ -318,13 +365,13 @@ def test_a_plan_made_before_another_build_was_published_is_refused(
 @pytest.mark.usefixtures("fixed_time")
 @pytest.mark.parametrize("full", [False, True])
 def test_a_build_identical_to_the_served_one_leaves_its_directory_alone(
-    mini_project: Settings, full: bool, tmp_path: Path
+    mini_project: Settings, full: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Same inputs at the same SOURCE_DATE_EPOCH: the same build id, so the same directory as the
     one `current` points at. That directory is being served and is never rewritten in place (a
-    server would not notice, keeping its deleted files open); a build of the same id from other
-    inputs (shapes, which the id does not hash) is refused rather than served under the old one's
-    id; another base IRI (or scgraph version) makes another id."""
+    server would not notice, keeping its deleted files open). Other shapes, another base IRI (or
+    scgraph version) make another id; a build of the same id from other inputs (a collision of
+    the id's 8 hex digits, made here by hand) is refused rather than served under the old id."""
     served = _rebuild(mini_project, full=True)[0]  # made at the fixed time
     marker = (served / "build.json").stat().st_ino
     build, _ = _rebuild(mini_project, full=full)
@@ -336,12 +383,14 @@ def test_a_build_identical_to_the_served_one_leaves_its_directory_alone(
     with (ontology / "shapes.ttl").open("a", encoding="utf-8") as shapes:
         shapes.write("\n# edited\n")
     other_shapes = mini_project.model_copy(update={"ontology_dir": ontology})
-    with pytest.raises(StoreError, match="being served"):
-        _rebuild(other_shapes, full=True)
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "build_id_for", lambda inputs, started: served.name)
+        with pytest.raises(StoreError, match="being served and was made from other inputs"):
+            _rebuild(other_shapes, full=True)
     assert (served / "build.json").stat().st_ino == marker
+    assert _rebuild(other_shapes, full=True)[0].name != served.name
     other_base = mini_project.model_copy(update={"base_iri": "https://example.org/"})
     assert _rebuild(other_base, full=True)[0].name != served.name
-    assert (served / "build.json").stat().st_ino == marker
 
 
 @pytest.mark.parametrize("kind", ["full", "incremental"])

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from scgraph.dump_parts import parts_folder, read_manifest
 from scgraph.errors import BuildFailed, ShaclViolation
 from scgraph.pipeline import run_build
 from scgraph.settings import Settings
-from scgraph.store import open_store
+from scgraph.store import DUMPS_DIR, open_store
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
@@ -31,7 +32,16 @@ def fingerprint(data_dir: Path) -> dict[str, str]:
             result[str(path.relative_to(current.resolve()))] = hashlib.sha256(
                 path.read_bytes()
             ).hexdigest()
+    for part in listed_parts(current):  # the dumps are served from here
+        result[part.name] = hashlib.sha256(part.read_bytes()).hexdigest()
     return result
+
+
+def listed_parts(build: Path) -> list[Path]:
+    manifest = read_manifest(build / DUMPS_DIR)
+    assert manifest is not None
+    names = {f.name for files in manifest.values() for f in files.values()}
+    return [parts_folder(build) / name for name in sorted(names)]
 
 
 @pytest.fixture
@@ -75,10 +85,10 @@ import scgraph.pipeline as pipeline
 from scgraph.settings import Settings
 
 def stall(*args, **kwargs):
-    Path(sys.argv[2]).touch()   # tell the test the store has been written
+    Path(sys.argv[2]).touch()   # tell the test the store and the dump parts have been written
     time.sleep(600)
 
-pipeline.write_dumps = stall
+pipeline.build_index_file = stall
 pipeline.run_build(Settings(mappings_dir=Path(sys.argv[1]), ontology_dir=Path(sys.argv[3]),
                             data_dir=Path(sys.argv[4])))
 """
@@ -119,3 +129,7 @@ def test_a_build_killed_midway_leaves_the_store_untouched(
     assert os.readlink(project.data_dir / "current") == f"builds/{result.build_dir.name}"
     assert not [p for p in (project.data_dir / "builds").iterdir() if p.name.startswith(".")]
     assert len(open_store(project.data_dir)) > 0
+    # ... and the parts only the killed build wrote: every part file is some kept build's.
+    builds = (project.data_dir / "builds").iterdir()
+    kept = {part for build in builds for part in listed_parts(build)}
+    assert set(parts_folder(project.data_dir / "current").iterdir()) == kept

@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from scgraph import __version__
+from scgraph.build_inputs import BuildInputs
 from scgraph.iris import ONTOLOGY_IRI, IriMinter
 from scgraph.mapping.checks import (
     CheckedArticle,
@@ -60,11 +61,25 @@ class Part:
     named: bytes
     merged: bytes
     count: int
+    key: str = ""
+    """Which dump part these quads are (`scgraph.dump_parts`): "registry", "ontology",
+    "provenance" or "article-<id>"; a full build and an incremental one make the same parts."""
 
 
 Sink = Callable[[Part], None]
-QuadSink = Callable[[list[ox.Quad]], None]  # an incremental build's sink compares quads
 Quad = tuple[str, str, str, str]  # subject, predicate, object, graph in N-Triples term syntax
+
+
+REGISTRY_PART, ONTOLOGY_PART, PROVENANCE_PART = "registry", "ontology", "provenance"
+
+
+def article_part_key(article_id: str) -> str:
+    return f"article-{article_id}"
+
+
+def _graph_first(quad: Quad) -> Quad:
+    s, p, o, g = quad
+    return g, s, p, o
 
 
 @dataclass
@@ -80,25 +95,11 @@ class BuildOutput:
     quad_count: int = 0
 
 
-def build_id_for(inputs: Iterable[Path], started: dt.datetime, root: Path, base_iri: str) -> str:
-    """A sortable, unique build id: UTC time plus a hash of the inputs (paths relative to `root`,
-    so the same project gives the same id wherever it is checked out), of the scgraph version
-    and of the dataset base: either changes every IRI or statement of the build, and caches of
-    pages and answers are keyed by this id."""
-    digest = hashlib.sha256(f"{__version__}\n{base_iri}\n".encode())
-    # In the order of those names, not of the paths: where a folder outside `root` lies (the
-    # ontology's, say) must not change the id either.
-    for name, path in sorted((_name_under(path, root), path) for path in inputs):
-        digest.update(name.encode())
-        digest.update(path.read_bytes())
-    return f"{started:%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}"
-
-
-def _name_under(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.name
+def build_id_for(inputs: BuildInputs, started: dt.datetime) -> str:
+    """A sortable, unique build id: UTC time plus a hash of the inputs' digests (which cover the
+    scgraph version and the dataset base too: either changes every IRI or statement of the
+    build, and caches of pages and answers are keyed by this id)."""
+    return f"{started:%Y%m%dT%H%M%SZ}-{inputs.sha256[:8]}"
 
 
 def build_started_at() -> dt.datetime:
@@ -115,6 +116,7 @@ def build_quads(
     minter: IriMinter,
     started: dt.datetime,
     relative_to: Path,
+    build_id: str,
 ) -> BuildOutput:
     """All quads of the dataset, deduplicated, in one list."""
     quads: list[ox.Quad] = []
@@ -122,7 +124,7 @@ def build_quads(
     def parse(part: Part) -> None:
         quads.extend(ox.parse(part.named, format=ox.RdfFormat.N_QUADS))
 
-    output = stream_quads(project, ontology, minter, started, relative_to, parse)
+    output = stream_quads(project, ontology, minter, started, relative_to, parse, build_id=build_id)
     output.quads = list(dict.fromkeys(quads))  # parts could repeat a quad of a shared graph
     return output
 
@@ -135,29 +137,33 @@ def stream_quads(
     relative_to: Path,
     sink: Sink,
     workers: int = 1,
-    build_id: str | None = None,
+    *,
+    build_id: str,
 ) -> BuildOutput:
     """The quads of the dataset handed to `sink` one graph's worth at a time (registry, each
     article, ontology, provenance), so memory holds a few articles' quads, not the dataset's.
     Quads are deduplicated within each part; a store, being a set, removes the rest. With
     `workers` > 1, articles are built in that many forked processes (same parts, same order).
-    `build_id` is the one given (made from the inputs before they were read), else made now."""
+    `build_id` is made from the inputs' digests before they were read (`build_id_for`)."""
     from scgraph.build_pool import article_parts  # the pool module imports this one
 
     inputs = [project.registry_path, ontology.path]
     for article in project.articles:
         inputs += [article.mapping_path, article.text_path]
     builder = QuadBuilder(project, ontology, minter, relative_to, sink)
-    build_id = build_id or build_id_for(inputs, started, relative_to, minter.base)
     # Fork before the first part reaches the sink: the sink may open a store, which a forked
     # process must not inherit.
     for built in article_parts(builder, project.articles, workers):
         builder.absorb(built)
     builder.registry(project.registry)
-    builder.flush()
+    builder.mapping_file(project.registry_path)
+    builder.flush(REGISTRY_PART)
     builder.ontology_graph()
+    builder.mapping_file(ontology.path)
+    builder.flush(ONTOLOGY_PART)
+    # Every input's record is in an earlier part: this one changes with every build only.
     builder.provenance(build_id, started, build_started_at(), inputs)
-    builder.flush()
+    builder.flush(PROVENANCE_PART)
     return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
 
 
@@ -166,7 +172,7 @@ def stream_article_update(
     ontology: Ontology,
     minter: IriMinter,
     relative_to: Path,
-    sink: QuadSink,
+    sink: Sink,
     build: tuple[str, dt.datetime, list[Path], list[str]],
 ) -> BuildOutput:
     """An incremental build's quads: those of `project.articles` (their graphs and metadata) and
@@ -174,10 +180,7 @@ def stream_article_update(
     graph name. Only the given articles' input files are described; the rest are in the store."""
     build_id, started, inputs, graph_names = build
 
-    def parse(part: Part) -> None:
-        sink(list(ox.parse(part.named, format=ox.RdfFormat.N_QUADS)))
-
-    builder = QuadBuilder(project, ontology, minter, relative_to, parse)
+    builder = QuadBuilder(project, ontology, minter, relative_to, sink)
     changed = {p for a in project.articles for p in (a.mapping_path, a.text_path)}
     for path in inputs:
         if path not in changed:
@@ -187,10 +190,10 @@ def stream_article_update(
         builder.origins[builder.entity_iris[entity.id]] = entity.location
     for article in project.articles:
         builder.article(article)
-        builder.flush()
+        builder.flush(article_part_key(article.id))
     builder.graph_names.update(graph_names)
     builder.provenance(build_id, started, build_started_at(), inputs)
-    builder.flush()
+    builder.flush(PROVENANCE_PART)
     return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
 
 
@@ -252,20 +255,22 @@ class QuadBuilder:
 
     # Low-level writers
 
-    def flush(self) -> None:
+    def flush(self, key: str) -> None:
         if self.quads:
-            part = self.take_part()
+            part = self.take_part(key)
             self.emitted += part.count
             self.sink(part)
 
-    def take_part(self) -> Part:
-        """The quads added since the last part, as N-Quads."""
+    def take_part(self, key: str) -> Part:
+        """The quads added since the last part, as N-Quads, graph by graph in a fixed order (a
+        dump part's bytes must not depend on the order of a set)."""
         quads, self.quads = self.quads, set()
         if len(self.terms) > _TERMS_KEPT:  # evidence IRIs are new in every article
             self.terms.clear()
-        named = "".join(f"{s} {p} {o} {g} .\n" for s, p, o, g in quads)
-        merged = "".join(f"{s} {p} {o} .\n" for s, p, o, _ in quads)
-        return Part(named.encode(), merged.encode(), len(quads))
+        ordered = sorted(quads, key=_graph_first)
+        named = "".join(f"{s} {p} {o} {g} .\n" for s, p, o, g in ordered)
+        triples = dict.fromkeys(f"{s} {p} {o} .\n" for s, p, o, _ in sorted(quads))
+        return Part(named.encode(), "".join(triples).encode(), len(quads), key)
 
     def article_part(self, article: CheckedArticle) -> ArticlePart:
         """One article's quads and the origins, graph and mapping file they add."""
@@ -273,7 +278,7 @@ class QuadBuilder:
         known_files = set(self.mapping_files)
         try:
             self.article(article)
-            part = self.take_part()
+            part = self.take_part(article_part_key(article.id))
             new_files = {p: i for p, i in self.mapping_files.items() if p not in known_files}
             graph = self.minter.article_graph(article.id)
             return ArticlePart(part, graph, self.origins, new_files)
@@ -373,6 +378,7 @@ class QuadBuilder:
         self.add_statement(iri, "inLanguage", _text(article.header.language), graph)
         self.add_statement(iri, "articleText", _text(article.text), graph)
         mapping_iri = self.mapping_file(article.mapping_path)
+        self.mapping_file(article.text_path)  # its record belongs to this article's part
         self.link(iri, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
         self.link(graph, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
         self.link(graph, FOAF + "primaryTopic", iri, self.minter.metadata_graph)

@@ -7,6 +7,11 @@ scgraph version, the base IRI), so any change there means a full build. Each art
 the entity ids it declares: ids are unique across the whole project, and an incremental build
 checks a changed article against the others' ids without reading their mappings.
 
+Reading 10,000 articles' files takes ~0.6 s, so an article whose two files have the size, times
+and inode recorded last time keeps its recorded digest unread, as git's index does. A file
+changed within 2 s of being read is not recorded (its time may not show a later edit), so its
+article is read again next time.
+
 >>> digest_of(b"a", b"b") == digest_of(b"a", b"b") != digest_of(b"ab", b"")
 True
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +30,10 @@ from scgraph.settings import Settings
 
 INPUTS_FILE = "inputs.json"
 INPUTS_FORMAT = 1
+_SETTLED_NS = 2_000_000_000  # a file older than this when read has a trustworthy time stamp
+
+FileStat = list[int]
+"""Of an article's mapping and text: size, modification and change time (ns) and inode, each."""
 
 
 @dataclass
@@ -35,6 +45,16 @@ class BuildInputs:
     """Article id → digest of its mapping and text."""
     entities: dict[str, list[str]] = field(default_factory=dict)
     """Article id → the ids of the entities it declares."""
+    stats: dict[str, FileStat] = field(default_factory=dict)
+    """Article id → its files' `FileStat` when its digest was made, if they had settled."""
+
+    @property
+    def sha256(self) -> str:
+        """One digest of them all: what `scgraph build --if-changed` compares, and what the
+        build id hashes (no path: the same project gives the same id wherever it lies)."""
+        lines = [f"{name}={value}" for name, value in sorted(self.globals.items())]
+        lines += [f"article {name}={value}" for name, value in sorted(self.articles.items())]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def digest_of(*parts: bytes) -> str:
@@ -57,8 +77,9 @@ def article_paths(mappings_dir: Path, article_id: str) -> tuple[Path, Path]:
     return mapping, mapping.with_suffix(".txt")
 
 
-def read_inputs(settings: Settings) -> BuildInputs:
-    """The digests of the project's inputs as they are on disk now."""
+def read_inputs(settings: Settings, known: BuildInputs | None = None) -> BuildInputs:
+    """The digests of the project's inputs as they are on disk now; an article whose files
+    have the stats `known` recorded keeps its digest there without being read."""
     globals_ = {
         "scgraph": __version__,
         "base_iri": settings.base_iri,
@@ -66,16 +87,38 @@ def read_inputs(settings: Settings) -> BuildInputs:
         "shapes": digest_of(_read(settings.ontology_dir / "shapes.ttl")),
         "registry": digest_of(_read(settings.mappings_dir / REGISTRY_FILE)),
     }
-    articles = {}
+    articles, stats = {}, {}
+    settled_before = time.time_ns() - _SETTLED_NS
     for mapping in sorted((settings.mappings_dir / ARTICLES_DIR).glob("*.yaml")):
-        articles[mapping.stem] = digest_of(_read(mapping), _read(mapping.with_suffix(".txt")))
-    return BuildInputs(globals_, articles)
+        article_id, text = mapping.stem, mapping.with_suffix(".txt")
+        stat = _stat(mapping, text)
+        if known is not None and stat and known.stats.get(article_id) == stat:
+            articles[article_id] = known.articles[article_id]
+        else:
+            articles[article_id] = digest_of(_read(mapping), _read(text))
+        if stat and max(stat[1], stat[2], stat[5], stat[6]) < settled_before:
+            stats[article_id] = stat
+    return BuildInputs(globals_, articles, stats=stats)
+
+
+def _stat(*paths: Path) -> FileStat:
+    """The files' `FileStat`, or [] when one is missing."""
+    stat: FileStat = []
+    for path in paths:
+        try:
+            found = path.stat()
+        except OSError:
+            return []
+        stat += [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
+    return stat
 
 
 def with_entities(inputs: BuildInputs, project: CheckedProject) -> BuildInputs:
     """`inputs` with the entity ids each article of `project` declares."""
     entities = {a.id: [e.id for e in a.entities] for a in project.articles}
-    return BuildInputs(inputs.globals, inputs.articles, {**inputs.entities, **entities})
+    return BuildInputs(
+        inputs.globals, inputs.articles, {**inputs.entities, **entities}, inputs.stats
+    )
 
 
 def write_inputs(build_dir: Path, inputs: BuildInputs) -> None:
@@ -83,7 +126,11 @@ def write_inputs(build_dir: Path, inputs: BuildInputs) -> None:
         "format": INPUTS_FORMAT,
         "globals": inputs.globals,
         "articles": {
-            article_id: {"sha256": digest, "entities": inputs.entities.get(article_id, [])}
+            article_id: {
+                "sha256": digest,
+                "entities": inputs.entities.get(article_id, []),
+                "stat": inputs.stats.get(article_id, []),
+            }
             for article_id, digest in sorted(inputs.articles.items())
         },
     }
@@ -105,4 +152,10 @@ def recorded_inputs(build_dir: Path) -> BuildInputs | None:
         dict(document["globals"]),
         {article_id: item["sha256"] for article_id, item in articles.items()},
         {article_id: list(item["entities"]) for article_id, item in articles.items()},
+        # Builds before the stats were recorded have none: their articles are read again.
+        {
+            article_id: list(item["stat"])
+            for article_id, item in articles.items()
+            if item.get("stat")
+        },
     )

@@ -2,12 +2,14 @@
 
 `scgraph check` prints the differences one per line. Checked: the triples per named graph and in
 the merged default graph (store against a fresh in-memory build of the mappings, and against
-build.json), each dump's SHA-256 (against SHA256SUMS and build.json), the search index (parses,
+build.json), each dump part's SHA-256 (against its name and SHA256SUMS), each dump's digest
+(against build.json) and the N-Quads dump's quads (against the store), the search index (parses,
 lists the store's entities), and the digest of the inputs the build was made from.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections import Counter
 from pathlib import Path
@@ -15,6 +17,19 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from scgraph.dump_parts import (
+    DUMP_SUFFIXES,
+    MANIFEST_FILE,
+    NQUADS_GZ,
+    PARTS_DIR,
+    PARTS_URL_DIR,
+    SUMS_FILE,
+    PartFile,
+    dump_digest,
+    parts_folder,
+    parts_of,
+    read_manifest,
+)
 from scgraph.errors import BuildFailed, StoreError
 from scgraph.pipeline import input_digest, validate_project
 from scgraph.search import INDEX_FILE, collect_entities, read_index
@@ -36,7 +51,7 @@ def check_build(settings: Settings) -> list[str]:
     differences = _inputs(settings, summary)
     differences += _against_summary(in_store, summary)
     differences += _against_mappings(in_store, settings)
-    differences += _dumps(build / DUMPS_DIR, summary)
+    differences += _dumps(build, summary, store)
     differences += _search_index(build / INDEX_FILE, store, settings.base_iri)
     return differences
 
@@ -101,27 +116,61 @@ def _read_sums(path: Path) -> dict[str, str]:
     return sums
 
 
-def _dumps(dumps: Path, summary: dict[str, Any]) -> list[str]:
-    sums_file = dumps / "SHA256SUMS"
+def _dumps(build: Path, summary: dict[str, Any], store: ox.Store) -> list[str]:
+    """Each part file against its name (its SHA-256), its size and SHA256SUMS; each dump's
+    digest against build.json; and the N-Quads dump, parsed, against the store."""
+    dumps = build / DUMPS_DIR
     try:
-        listed = _read_sums(sums_file)
-    except (OSError, UnicodeDecodeError) as error:
-        return [f"{DUMPS_DIR}/SHA256SUMS: cannot be read: {error}"]
-    recorded: dict[str, str] = summary.get("dumps", {})
-    present = sorted(p.name for p in dumps.iterdir() if p.is_file() and p.name != "SHA256SUMS")
+        manifest = read_manifest(dumps)
+        listed = _read_sums(dumps / SUMS_FILE)
+    except (StoreError, OSError, UnicodeDecodeError) as error:
+        return [f"{DUMPS_DIR}: cannot be read: {error}"]
+    if manifest is None:
+        return [f"{DUMPS_DIR}/{MANIFEST_FILE}: missing"]
+    folder = parts_folder(build)
     lines = []
-    for name in sorted(set(present) | listed.keys() | recorded.keys()):
-        where = f"{DUMPS_DIR}/{name}"
-        if name not in present:
+    files = {f.name: f for parts in manifest.values() for f in parts.values()}
+    for name, part in sorted(files.items()):
+        where = f"{PARTS_DIR}/{name}"
+        try:
+            data = (folder / name).read_bytes()
+        except OSError:
             lines.append(f"{where}: missing")
             continue
-        actual = hashlib.sha256((dumps / name).read_bytes()).hexdigest()
-        for source, sums in (("SHA256SUMS", listed), (SUMMARY_FILE, recorded)):
-            if name not in sums:
-                lines.append(f"{where}: not listed in {source}")
-            elif sums[name] != actual:
-                lines.append(f"{where}: SHA-256 is {actual}, {source} says {sums[name]}")
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != part.sha256 or len(data) != part.size:
+            lines.append(
+                f"{where}: SHA-256 is {actual} and size {len(data)}, {MANIFEST_FILE} "
+                f"says {part.sha256} and {part.size}"
+            )
+        if listed.get(f"{PARTS_URL_DIR}/{name}") != part.sha256:
+            lines.append(f"{where}: not listed as such in {SUMS_FILE}")
+    for extra in sorted(set(listed) - {f"{PARTS_URL_DIR}/{name}" for name in files}):
+        lines.append(f"{DUMPS_DIR}/{SUMS_FILE}: lists {extra}, not a part of this build")
+    recorded: dict[str, str] = summary.get("dumps", {})
+    for dump in DUMP_SUFFIXES:
+        digest = dump_digest(parts_of(manifest, dump))
+        if recorded.get(dump) != digest:
+            lines.append(f"{dump}: digest is {digest}, {SUMMARY_FILE} says {recorded.get(dump)}")
+    if not lines:
+        lines += _nquads_against_store(folder, parts_of(manifest, NQUADS_GZ), store)
     return lines
+
+
+def _nquads_against_store(folder: Path, parts: list[PartFile], store: ox.Store) -> list[str]:
+    """The N-Quads dump (its parts, parsed) holds exactly the store's quads."""
+    in_dump: set[ox.Quad] = set()
+    for part in parts:
+        data = gzip.decompress((folder / part.name).read_bytes())
+        in_dump.update(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    in_store = set(store)
+    lines = [f"{NQUADS_GZ}: has {quad}, not in the store" for quad in _some(in_dump - in_store)]
+    lines += [f"{NQUADS_GZ}: misses {quad}, in the store" for quad in _some(in_store - in_dump)]
+    return lines
+
+
+def _some(quads: set[ox.Quad], most: int = 10) -> list[str]:
+    return sorted(str(quad) for quad in quads)[:most]
 
 
 def _search_index(path: Path, store: ox.Store, base_iri: str) -> list[str]:

@@ -20,7 +20,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from scgraph.build import build_id_for, build_started_at, stream_article_update
+from scgraph.build import (
+    PROVENANCE_PART,
+    Part,
+    article_part_key,
+    build_id_for,
+    build_started_at,
+    stream_article_update,
+)
 from scgraph.build_inputs import (
     BuildInputs,
     article_paths,
@@ -28,6 +35,7 @@ from scgraph.build_inputs import (
     recorded_inputs,
     write_inputs,
 )
+from scgraph.dump_parts import DumpParts, Manifest, read_manifest
 from scgraph.errors import BuildFailed, DuplicateId, MappingError, StoreError, StoreNotFound
 from scgraph.index_update import update_index_file
 from scgraph.iris import IriMinter
@@ -38,7 +46,6 @@ from scgraph.pipeline import (
     BuildResult,
     Progress,
     exclusive_build_lock,
-    input_digest,
     move_into_place,
     run_build,
     staged_build,
@@ -54,7 +61,6 @@ from scgraph.store import (
     read_summary,
     resolve_build,
     store_path,
-    write_dumps,
     write_summary,
 )
 from scgraph.store_delta import StoreChange, StoreDelta
@@ -73,6 +79,8 @@ class RebuildPlan:
     """What an incremental build changes, relative to the build `current` points at."""
 
     current: Path
+    dumps: Manifest
+    """The current build's dump parts: the unchanged ones are kept."""
     previous: BuildInputs
     present: BuildInputs
     changed: list[str]
@@ -90,7 +98,7 @@ def plan_rebuild(settings: Settings) -> tuple[RebuildPlan | None, str]:
     previous = recorded_inputs(current)
     if previous is None:
         return None, "the current build did not record its inputs"
-    present = read_inputs(settings)
+    present = read_inputs(settings, previous)
     changed_globals = sorted(
         name for name, digest in present.globals.items() if previous.globals.get(name) != digest
     )
@@ -98,6 +106,12 @@ def plan_rebuild(settings: Settings) -> tuple[RebuildPlan | None, str]:
         return None, f"changed since the current build: {', '.join(changed_globals)}"
     if summary.get("base_iri") != settings.base_iri:
         return None, "the base IRI changed"
+    try:
+        dumps = read_manifest(current / DUMPS_DIR)
+    except StoreError as error:
+        return None, str(error)
+    if dumps is None:
+        return None, "the current build's dumps have no parts"
     changed = sorted(
         article_id
         for article_id, digest in present.articles.items()
@@ -107,7 +121,7 @@ def plan_rebuild(settings: Settings) -> tuple[RebuildPlan | None, str]:
     limit = max(MAX_CHANGED_SHARE * len(present.articles), MAX_CHANGED_ALWAYS)
     if len(changed) + len(removed) > limit:
         return None, f"{len(changed) + len(removed)} of {len(present.articles)} articles changed"
-    plan = RebuildPlan(current, previous, present, changed, removed)
+    plan = RebuildPlan(current, dumps, previous, present, changed, removed)
     added = len(set(changed) - set(previous.articles))
     return plan, (
         f"{len(changed) - added} edited, {added} added, {len(removed)} removed article(s); "
@@ -177,9 +191,10 @@ def _checked_update(settings: Settings, plan: RebuildPlan, progress: Progress) -
     inputs += [path for article_id in ids for path in article_paths(mappings, article_id)]
     graphs = [minter.registry_graph, minter.metadata_graph, minter.ontology_graph]
     graphs += [minter.article_graph(article_id) for article_id in ids]
-    # Both hashes before the articles are read: an edit made meanwhile is a change next time.
-    digest = input_digest(settings)
-    build = (build_id_for(inputs, started, root, settings.base_iri), started, inputs, graphs)
+    # Both hashes from the digests the plan made before the articles are read: an edit made
+    # meanwhile is a change next time.
+    digest = plan.present.sha256
+    build = (build_id_for(plan.present, started), started, inputs, graphs)
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
     project = check_project(
@@ -206,8 +221,18 @@ def _write_update(
         ]
         delta.remove_article(article_id, records)
     delta.remove_build(old_summary["build_id"])
+    dumps = DumpParts(settings.data_dir)
+    replaced = {article_part_key(a) for a in [*plan.changed, *plan.removed]} | {PROVENANCE_PART}
+    dumps.keep(plan.dumps, [key for key in plan.dumps if key not in replaced])
+
+    add_quads = delta.add  # (`delta` is deleted below, before the dumps are listed)
+
+    def take(part: Part) -> None:
+        add_quads(list(ox.parse(part.named, format=ox.RdfFormat.N_QUADS)))
+        dumps.add(part)
+
     output = stream_article_update(
-        update.project, update.ontology, update.minter, update.root, delta.add, update.build
+        update.project, update.ontology, update.minter, update.root, take, update.build
     )
     change = delta.apply(settings.base_iri)
     progress(
@@ -222,8 +247,8 @@ def _write_update(
     del store, delta  # pyoxigraph has no close(): release the store before reading it
     progress(f"updated the search index ({time.perf_counter() - clock:.2f} s)")
     clock = time.perf_counter()
-    checksums = write_dumps(store_path(staging), staging / DUMPS_DIR)
-    progress(f"wrote the dumps ({time.perf_counter() - clock:.2f} s)")
+    checksums = dumps.write(staging / DUMPS_DIR)
+    progress(f"listed the dumps' parts ({time.perf_counter() - clock:.2f} s)")
     summary = _updated_summary(old_summary, change, update.build_id, checksums)
     summary["inputs_sha256"] = update.inputs_sha256
     write_summary(staging, summary)

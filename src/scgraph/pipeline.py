@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
 import os
 import shutil
 import time
@@ -20,26 +19,26 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from scgraph import __version__
 from scgraph.build import (
     BuildOutput,
+    Part,
     build_id_for,
     build_quads,
     build_started_at,
     stream_quads,
 )
 from scgraph.build_inputs import (
-    INPUTS_FILE,
     BuildInputs,
-    article_paths,
     read_inputs,
+    recorded_inputs,
     with_entities,
     write_inputs,
 )
 from scgraph.build_pool import BUILD_WORKERS
+from scgraph.dump_parts import DumpParts
 from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
-from scgraph.mapping.checks import ARTICLES_DIR, REGISTRY_FILE, CheckedProject, check_project
+from scgraph.mapping.checks import CheckedProject, check_project
 from scgraph.ontology import Ontology, load_ontology
 from scgraph.search import INDEX_FILE, build_index_file
 from scgraph.settings import Settings
@@ -52,9 +51,9 @@ from scgraph.store import (
     open_store,
     publish_build,
     read_summary,
+    remove_unlisted_parts,
     resolve_build,
     store_path,
-    write_dumps,
     write_summary,
 )
 
@@ -112,9 +111,9 @@ class _Checked:
 def _check(settings: Settings, progress: Progress) -> _Checked:
     started = build_started_at()
     root = settings.mappings_dir.resolve().parent
-    digest = input_digest(settings)
-    build_id = build_id_for(_input_files(settings), started, root, settings.base_iri)
-    inputs = read_inputs(settings)
+    # The served build's record spares reading the articles it shows unchanged.
+    inputs = read_inputs(settings, _served_inputs(settings))
+    digest, build_id = inputs.sha256, build_id_for(inputs, started)
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
     progress(f"checking mappings in {settings.mappings_dir}")
@@ -123,13 +122,11 @@ def _check(settings: Settings, progress: Progress) -> _Checked:
     return _Checked(project, ontology, started, root, inputs, digest, build_id)
 
 
-def _input_files(settings: Settings) -> list[Path]:
-    """The files a build reads, as far as they exist (a missing text is the checks' to report)."""
-    mappings = settings.mappings_dir
-    paths = [mappings / REGISTRY_FILE, settings.ontology_dir / "scgraph.ttl"]
-    for mapping in sorted((mappings / ARTICLES_DIR).glob("*.yaml")):
-        paths += article_paths(mappings, mapping.stem)
-    return [path for path in paths if path.is_file()]
+def _served_inputs(settings: Settings) -> BuildInputs | None:
+    try:
+        return recorded_inputs(resolve_build(settings.data_dir))
+    except OSError:
+        return None
 
 
 def make_quads(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
@@ -137,25 +134,38 @@ def make_quads(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
     checked = _check(settings, progress)
     clock = time.perf_counter()
     minter = IriMinter(settings.base_iri)
-    output = build_quads(checked.project, checked.ontology, minter, checked.started, checked.root)
+    output = build_quads(
+        checked.project, checked.ontology, minter, checked.started, checked.root, checked.build_id
+    )
     progress(f"generated {len(output.quads)} quads ({time.perf_counter() - clock:.1f} s)")
     return output
 
 
 def stream_into_store(
-    settings: Settings, checked: _Checked, directory: Path, progress: Progress = _quiet
+    settings: Settings,
+    checked: _Checked,
+    directory: Path,
+    progress: Progress = _quiet,
+    dumps: DumpParts | None = None,
 ) -> BuildOutput:
-    """Turn the checked mappings into quads, article by article, straight into a new store."""
+    """Turn the checked mappings into quads, article by article, straight into a new store
+    (and into `dumps`, when given)."""
     clock = time.perf_counter()
     writer = StoreWriter(directory)
     minter = IriMinter(settings.base_iri)
+
+    def sink(part: Part) -> None:
+        writer.add(part)
+        if dumps is not None:
+            dumps.add(part)
+
     output = stream_quads(
         checked.project,
         checked.ontology,
         minter,
         checked.started,
         checked.root,
-        writer.add,
+        sink,
         workers=BUILD_WORKERS,
         build_id=checked.build_id,
     )
@@ -191,12 +201,13 @@ def _write_and_publish(
     with staged_build(builds) as staging:
         progress(f"writing the store into {staging}")
         written = store_path(staging)
-        output = stream_into_store(settings, checked, written, progress)
+        dumps = DumpParts(settings.data_dir)
+        output = stream_into_store(settings, checked, written, progress, dumps)
         build_dir = builds / output.build_id
         # The shapes run on the store just written (its default graph is the merge): a violation
         # removes the staging directory below, so nothing is published.
         check_built_shapes(settings, open_store(written), output, progress, written)
-        checksums = write_dumps(written, staging / DUMPS_DIR)
+        checksums = dumps.write(staging / DUMPS_DIR)
         build_index_file(written, settings.base_iri, staging / INDEX_FILE)
         summary = summarize(open_store(written), output.build_id, settings.base_iri, checksums)
         summary["inputs_sha256"] = checked.inputs_sha256
@@ -216,28 +227,34 @@ def staged_build(builds: Path) -> Iterator[Path]:
     # Staging directories of killed builds: nobody else can be writing them (we hold the lock).
     for debris in builds.glob(".staging-*"):
         shutil.rmtree(debris, ignore_errors=True)
+    remove_unlisted_parts(builds.parent)
     try:
         yield staging
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
+        _discard(staging)
         raise StoreError(f"cannot write the build into {staging}: {error}") from error
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _discard(staging)
         raise
+
+
+def _discard(staging: Path) -> None:
+    """Remove a failed build: its staging directory and the dump parts only it listed."""
+    shutil.rmtree(staging, ignore_errors=True)
+    remove_unlisted_parts(staging.parent.parent)
 
 
 def move_into_place(staging: Path, build_dir: Path) -> None:
     """Rename the finished `staging` directory to `build_dir`, replacing an older build of that
     id, but never the build `current` points at: it is being served (a server keeps its files
-    open and would not notice). Same id means same input files at the same time (a fixed
-    SOURCE_DATE_EPOCH, the same scgraph version and base IRI): with the same recorded inputs
-    that build is this one, and `staging` goes; with others (the shapes, which the id does not
-    hash) this build is refused."""
+    open and would not notice). Same id means the same inputs at the same time (a fixed
+    SOURCE_DATE_EPOCH): with the same recorded digests that build is this one, and `staging`
+    goes; with others (the id keeps 32 bits of their hash) this build is refused."""
     if build_dir.exists() and _is_served(build_dir):
         if _recorded(staging) != _recorded(build_dir):
             raise StoreError(
-                f"build {build_dir.name} is being served and was made from other inputs "
-                "(the shapes) at the same SOURCE_DATE_EPOCH; set another"
+                f"build {build_dir.name} is being served and was made from other inputs at the "
+                "same SOURCE_DATE_EPOCH (their hashes share the id's 8 digits); set another"
             )
         shutil.rmtree(staging)
         return
@@ -251,25 +268,15 @@ def _is_served(build_dir: Path) -> bool:
     return resolve_build(build_dir.parent.parent).resolve() == build_dir.resolve()
 
 
-def _recorded(build_dir: Path) -> bytes:
-    try:
-        return (build_dir / INPUTS_FILE).read_bytes()
-    except OSError:
-        return b""  # a build older than inputs.json: never taken for this one
+def _recorded(build_dir: Path) -> str:
+    inputs = recorded_inputs(build_dir)
+    return "" if inputs is None else inputs.sha256  # no record: never taken for this one
 
 
-def input_digest(settings: Settings) -> str:
-    """A hash of everything a build reads: same digest, same graph."""
-    digest = hashlib.sha256(f"{__version__}\n{settings.base_iri}\n".encode())
-    inputs = [
-        *sorted(settings.mappings_dir.rglob("*.yaml")),
-        *sorted(settings.mappings_dir.rglob("*.txt")),
-        settings.ontology_dir / "scgraph.ttl",
-        settings.ontology_dir / "shapes.ttl",
-    ]
-    for path in inputs:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+def input_digest(settings: Settings, known: BuildInputs | None = None) -> str:
+    """A hash of everything a build reads: same digest, same graph. `known`: a build's recorded
+    inputs, whose articles are not read again when their files' stats are unchanged."""
+    return read_inputs(settings, known).sha256
 
 
 def is_current(settings: Settings) -> bool:
@@ -278,7 +285,8 @@ def is_current(settings: Settings) -> bool:
         summary = read_summary(resolve_build(settings.data_dir))
     except StoreNotFound:
         return False
-    return bool(summary.get("inputs_sha256") == input_digest(settings))
+    known = _served_inputs(settings)
+    return bool(summary.get("inputs_sha256") == input_digest(settings, known))
 
 
 _PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"

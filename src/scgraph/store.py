@@ -3,7 +3,8 @@
 Layout under the data directory:
 
     builds/<build-id>/store/      the Oxigraph store (RocksDB)
-    builds/<build-id>/dumps/      N-Quads (gzip), TriG and Turtle dumps, with SHA256SUMS
+    builds/<build-id>/dumps/      the list of the dumps' parts, with SHA256SUMS (dump_parts.py)
+    dump-parts/                   the dumps' parts of every kept build, by content
     builds/<build-id>/build.json  the build summary
     current -> builds/<build-id>  switched atomically once a build has fully succeeded
 
@@ -17,20 +18,19 @@ pyoxigraph's union default graph repeats a triple once per graph that states it.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from scgraph.build import Part
+from scgraph.dump_parts import remove_unreferenced
 from scgraph.errors import QuerySyntaxError, StoreError, StoreNotFound
 from scgraph.graph_store import GraphStore, QueryResult
 
@@ -163,52 +163,6 @@ def select_in_processes(
     return answers
 
 
-def write_dumps(store_dir: Path, dumps_dir: Path) -> dict[str, str]:
-    """Write the dataset's dumps next to the store; return file name → SHA-256."""
-    dumps_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(store_dir)
-
-    def nquads() -> Path:
-        path = dumps_dir / "scgraph.nq.gz"
-        # Level 6: 1.7x faster than the default 9 on the seed dump, for a file 1.6% larger.
-        with gzip.GzipFile(path, mode="wb", mtime=0, compresslevel=6) as out:
-            store.dump(cast(IO[bytes], out), format=ox.RdfFormat.N_QUADS, from_graph=None)
-        return path
-
-    def trig() -> Path:
-        path = dumps_dir / "scgraph.trig"
-        store.dump(str(path), format=ox.RdfFormat.TRIG, from_graph=None)
-        return path
-
-    def turtle() -> Path:
-        path = dumps_dir / "scgraph.ttl"
-        store.dump(str(path), format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
-        return path
-
-    # Each dump is mostly a read of the whole store, which pyoxigraph does without the GIL:
-    # three threads write them in 0.7x the time of one after the other (same bytes).
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        written = [pool.submit(_written, write) for write in (nquads, trig, turtle)]
-        sums = dict(sorted(future.result() for future in written))
-    (dumps_dir / "SHA256SUMS").write_text(
-        "".join(f"{digest}  {name}\n" for name, digest in sums.items()), encoding="utf-8"
-    )
-    return sums
-
-
-def _written(write: Callable[[], Path]) -> tuple[str, str]:
-    return _sha256(write())
-
-
-def _sha256(path: Path) -> tuple[str, str]:
-    """(file name, SHA-256 of its bytes), read in chunks: a large build's dump is gigabytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return path.name, digest.hexdigest()
-
-
 def publish_build(data_dir: Path, build_dir: Path) -> None:
     """Point `current` at `build_dir` atomically, then remove old builds."""
     link = data_dir / CURRENT_LINK
@@ -225,6 +179,14 @@ def _prune(data_dir: Path, keep: Path) -> None:
     for old in builds[:-KEEP_BUILDS]:
         if old.resolve() != keep.resolve():
             shutil.rmtree(old, ignore_errors=True)
+    remove_unlisted_parts(data_dir)
+
+
+def remove_unlisted_parts(data_dir: Path) -> None:
+    """Remove the dump parts no build lists (a failed or killed build's); the caller holds the
+    build lock."""
+    builds = [p for p in (data_dir / BUILDS_DIR).iterdir() if not p.name.startswith(".")]
+    remove_unreferenced(data_dir, [build / DUMPS_DIR for build in builds if build.is_dir()])
 
 
 def store_path(build: Path) -> Path:

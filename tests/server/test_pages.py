@@ -282,6 +282,7 @@ GET_ROUTES = [
     "/class/City",
     "/search?q=ha+noi",
     "/dumps/SHA256SUMS",
+    "/dumps/scgraph.ttl",
     "/page/graph/registry",
     "/data/graph/registry.trig",
 ]
@@ -456,13 +457,45 @@ def test_void_describes_the_dataset(client: TestClient, built: Settings) -> None
     assert graph.value(dataset, rdflib.DCTERMS.license) is not None
 
 
-def test_dumps_match_their_checksums(client: TestClient) -> None:
-    sums = dict(
-        reversed(line.split("  ")) for line in client.get("/dumps/SHA256SUMS").text.splitlines()
-    )
-    body = client.get("/dumps/scgraph.nq.gz").content
-    assert hashlib.sha256(body).hexdigest() == sums["scgraph.nq.gz"]
-    assert gzip.decompress(body).startswith(b"<")
+def test_dumps_are_their_parts_and_the_parts_match_their_checksums(client: TestClient) -> None:
+    listed = [line.split("  ") for line in client.get("/dumps/SHA256SUMS").text.splitlines()]
+    assert listed and all(name == f"parts/{digest}{name[70:]}" for digest, name in listed)
+    identity = {"accept-encoding": "identity"}  # the bytes as stored, with their own length
+    parts = {name: client.get(f"/dumps/{name}", headers=identity) for _, name in listed}
+    for digest, name in listed:
+        assert hashlib.sha256(parts[name].content).hexdigest() == digest
+        assert parts[name].headers["etag"] == f'"{digest}"'
+        assert "immutable" in parts[name].headers["cache-control"]
+    for dump, suffix in (
+        ("scgraph.nq.gz", ".nq.gz"),
+        ("scgraph.trig", ".trig"),
+        ("scgraph.ttl", ".ttl"),
+    ):
+        whole = client.get(f"/dumps/{dump}", headers=identity)
+        assert whole.status_code == 200
+        assert int(whole.headers["content-length"]) == len(whole.content)
+        # Every part of that dump is in it, in one piece; together they make all of it.
+        ours = [r.content for name, r in parts.items() if name.endswith(suffix)]
+        assert all(part in whole.content for part in ours)
+        assert sum(map(len, ours)) == len(whole.content)
+    assert gzip.decompress(client.get("/dumps/scgraph.nq.gz").content).startswith(b"<")
+
+
+def test_a_dump_is_served_by_ranges_across_its_parts(client: TestClient) -> None:
+    whole = client.get("/dumps/scgraph.trig").content
+    for first, last in ((0, 0), (1000, 200_000), (len(whole) - 10, len(whole) - 1)):
+        part = client.get("/dumps/scgraph.trig", headers={"range": f"bytes={first}-{last}"})
+        assert part.status_code == 206
+        assert part.headers["content-range"] == f"bytes {first}-{last}/{len(whole)}"
+        assert part.content == whole[first : last + 1]
+    beyond = client.get("/dumps/scgraph.trig", headers={"range": f"bytes={len(whole)}-"})
+    assert beyond.status_code == 416
+
+
+def test_only_the_served_builds_parts_are_served(client: TestClient) -> None:
+    missing = client.get("/dumps/parts/" + "0" * 64 + ".ttl")
+    assert missing.status_code == 404
+    assert "no dump part" in missing.json()["detail"]
 
 
 def test_sitemap_lists_every_entity_page_and_robots_points_at_it(client: TestClient) -> None:

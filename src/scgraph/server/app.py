@@ -19,7 +19,17 @@ from opentelemetry import metrics, trace
 
 from scgraph import __version__
 from scgraph.served_store import close_served_store
-from scgraph.server import api, ontology_page, pages, query_page, reconcile, reload, sparql, void
+from scgraph.server import (
+    api,
+    dumps,
+    ontology_page,
+    pages,
+    query_page,
+    reconcile,
+    reload,
+    sparql,
+    void,
+)
 from scgraph.server.aborted_streams import AbortedStreams
 from scgraph.server.body_limit import BodyLimit
 from scgraph.server.errors import REQUEST_ID_HEADER, install_error_handlers
@@ -121,5 +131,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reconcile.router)
     app.include_router(ontology_page.router)
     app.include_router(void.router)
+    app.include_router(dumps.router)
     app.include_router(pages.router)
     return app

@@ -7,39 +7,26 @@ counts and one class partition per class of the ontology.
 
 from __future__ import annotations
 
-import hashlib
 from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
 
 from scgraph import __version__
 from scgraph.iris import ONTOLOGY_IRI, SC, kebab
 from scgraph.negotiation import negotiate
 from scgraph.ontology import DCTERMS, FOAF, OWL, RDF_TYPE, RDFS_LABEL, VOID, XSD
 from scgraph.server.deps import ServedBuild, ServedDep
-from scgraph.server.errors import error_response
 from scgraph.server.linked_data import not_acceptable
 from scgraph.server.pages.rendering import GET_HEAD, LICENSE
 from scgraph.server.rdf_formats import FORMATS, content_type, serialize
 from scgraph.server.representation import (
-    CACHE_CONTROL,
     build_time_iso,
-    last_modified,
     represent,
 )
-from scgraph.store import DUMPS_DIR, resolve_build
 
 router = APIRouter()
 DCAT = "http://www.w3.org/ns/dcat#"
-DUMP_TYPES = {
-    "scgraph.nq.gz": "application/gzip",
-    "scgraph.trig": "application/trig",
-    "scgraph.ttl": "text/turtle",
-    "SHA256SUMS": "text/plain",
-}
-"""What the build writes into dumps/ and the media type each is served with."""
 DUMP_FORMATS = {
     "scgraph.nq.gz": "application/n-quads",
     "scgraph.trig": "application/trig",
@@ -153,27 +140,6 @@ def void(request: Request, served: ServedDep) -> Response:
     rdf_format = next(f for f in FORMATS if f.media_type == chosen)
     body = serialize(void_quads(served), rdf_format)
     return represent(request, served, body, content_type(chosen), negotiated=True)
-
-
-@router.api_route("/dumps/{name}", methods=GET_HEAD, include_in_schema=False)
-def dump(name: str, request: Request, served: ServedDep) -> Response:
-    """A dump file of the served build, with the SHA-256 from SHA256SUMS as its ETag."""
-    if name not in DUMP_TYPES:
-        return error_response(request, 404, f"no dump named {name!r}; see /dumps/SHA256SUMS")
-    # The request's build, not `current`: the dump must match the ETag from the same summary.
-    build = served.directory or resolve_build(served.settings.current_build)
-    path = build / DUMPS_DIR / name
-    if not path.is_file():
-        return error_response(request, 404, f"the served build has no {name}")
-    digest = (
-        served.summary.get("dumps", {}).get(name)
-        or hashlib.sha256(f"{served.build_id}/{name}".encode()).hexdigest()
-    )
-    etag = f'"{digest}"'
-    headers = {"ETag": etag, "Last-Modified": last_modified(served), "Cache-Control": CACHE_CONTROL}
-    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
-        return Response(status_code=304, headers=headers)
-    return FileResponse(path, media_type=DUMP_TYPES[name], headers=headers, filename=name)
 
 
 @router.api_route("/sitemap.xml", methods=GET_HEAD, include_in_schema=False)

@@ -1,0 +1,72 @@
+"""The search index of an incremental build is spliced, not rewritten: the same bytes as writing
+the whole document again, for any entries and any change."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scgraph.errors import StoreError
+from scgraph.index_update import splice_entries
+from scgraph.search import INDEX_FORMAT
+
+BASE = "https://scgraph.org/id/"
+# IRIs that sort close together, with non-ASCII letters; texts with what JSON escapes and with
+# the bytes that start an entry.
+slugs = st.text(alphabet="ab-đ/é1", min_size=1, max_size=6)
+texts = st.lists(
+    st.sampled_from(["a", "Đ", '"', "\\", "\n", '{"iri":"', ",", "]}"]), max_size=5
+).map("".join)
+
+
+def _entry(iri: str, label: str) -> dict[str, Any]:
+    return {"iri": iri, "types": [BASE + "T"], "labels": [[label, "vi", "label"]]}
+
+
+def _document(entries: dict[str, dict[str, Any]]) -> bytes:
+    document = {"format": INDEX_FORMAT, "entities": [entries[iri] for iri in sorted(entries)]}
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    old=st.dictionaries(slugs, texts, max_size=12),
+    change=st.dictionaries(slugs, st.none() | texts, max_size=6),
+)
+def test_a_spliced_index_is_the_rewritten_one(
+    old: dict[str, str], change: dict[str, str | None]
+) -> None:
+    entries = {BASE + slug: _entry(BASE + slug, label) for slug, label in old.items()}
+    replaced = {
+        BASE + slug: None if label is None else _entry(BASE + slug, label)
+        for slug, label in change.items()
+    }
+    expected = dict(entries)
+    for iri, entry in replaced.items():
+        expected.pop(iri, None)
+        if entry is not None:
+            expected[iri] = entry
+    assert splice_entries(_document(entries), replaced) == _document(expected)
+
+
+def test_an_index_written_otherwise_is_parsed_and_rewritten() -> None:
+    entries = {BASE + "b": _entry(BASE + "b", "B"), BASE + "a": _entry(BASE + "a", "A")}
+    indented = json.dumps({"format": INDEX_FORMAT, "entities": list(entries.values())}, indent=2)
+    spliced = splice_entries(indented.encode(), {BASE + "c": _entry(BASE + "c", "C")})
+    assert spliced == _document({**entries, BASE + "c": _entry(BASE + "c", "C")})
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "cannot read the search index"),
+        (b'{"format":0}', "unknown search index format"),
+    ],
+)
+def test_an_unreadable_index_is_an_error(data: bytes, message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        splice_entries(data, {})
