@@ -64,6 +64,8 @@ class Part:
     key: str = ""
     """Which dump part these quads are (`scgraph.dump_parts`): "registry", "ontology",
     "provenance" or "article-<id>"; a full build and an incremental one make the same parts."""
+    rendered: dict[str, bytes] | None = None
+    """The part's bytes in each dump, when a worker process made them (`dump_parts.render`)."""
 
 
 Sink = Callable[[Part], None]
@@ -139,12 +141,14 @@ def stream_quads(
     workers: int = 1,
     *,
     build_id: str,
+    render_dumps: bool = False,
 ) -> BuildOutput:
     """The quads of the dataset handed to `sink` one graph's worth at a time (registry, each
     article, ontology, provenance), so memory holds a few articles' quads, not the dataset's.
     Quads are deduplicated within each part; a store, being a set, removes the rest. With
     `workers` > 1, articles are built in that many forked processes (same parts, same order).
-    `build_id` is made from the inputs' digests before they were read (`build_id_for`)."""
+    `build_id` is made from the inputs' digests before they were read (`build_id_for`). With
+    `render_dumps`, the workers also render each article's dump part (`Part.rendered`)."""
     from scgraph.build_pool import article_parts  # the pool module imports this one
 
     inputs = [project.registry_path, ontology.path]
@@ -153,7 +157,7 @@ def stream_quads(
     builder = QuadBuilder(project, ontology, minter, relative_to, sink)
     # Fork before the first part reaches the sink: the sink may open a store, which a forked
     # process must not inherit.
-    for built in article_parts(builder, project.articles, workers):
+    for built in article_parts(builder, project.articles, workers, render_dumps):
         builder.absorb(built)
     builder.registry(project.registry)
     builder.mapping_file(project.registry_path)

@@ -17,24 +17,26 @@ from collections.abc import Iterator
 from multiprocessing.pool import AsyncResult
 
 from scgraph.build import ArticlePart, QuadBuilder
+from scgraph.dump_parts import render
 from scgraph.mapping.checks import CheckedArticle
 
 BUILD_WORKERS = min(2, os.cpu_count() or 1)  # the target machine has 2 cores
 _WINDOW = 64  # parts in flight: ~2 MB each for a generated article of 4,500 quads
-_forked: tuple[QuadBuilder, list[CheckedArticle]] | None = None  # what the workers inherit
+_forked: tuple[QuadBuilder, list[CheckedArticle], bool] | None = None  # what workers inherit
 
 
 def article_parts(
-    builder: QuadBuilder, articles: list[CheckedArticle], workers: int
+    builder: QuadBuilder, articles: list[CheckedArticle], workers: int, render_dumps: bool = False
 ) -> Iterator[ArticlePart]:
     """Each article's part, in order: made in `workers` forked processes, or here when
-    `workers` < 2 or there is one article."""
+    `workers` < 2 or there is one article; with `render_dumps`, each with its dump part's bytes
+    (the parent, loading the store, was the slower side)."""
     if workers < 2 or len(articles) < 2:
         for article in articles:
-            yield builder.article_part(article)
+            yield _rendered(builder.article_part(article), render_dumps)
         return
     global _forked
-    _forked = (builder, articles)
+    _forked = (builder, articles, render_dumps)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             _forked = None  # the workers have their copy
@@ -56,5 +58,11 @@ def article_parts(
 
 def _article_part(number: int) -> ArticlePart:
     assert _forked is not None, "runs in a worker forked by article_parts"
-    builder, articles = _forked
-    return builder.article_part(articles[number])
+    builder, articles, render_dumps = _forked
+    return _rendered(builder.article_part(articles[number]), render_dumps)
+
+
+def _rendered(built: ArticlePart, render_dumps: bool) -> ArticlePart:
+    if render_dumps:
+        built.part.rendered = render(built.part)
+    return built

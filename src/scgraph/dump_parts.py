@@ -81,7 +81,7 @@ class DumpParts:
 
     def add(self, part: Part) -> None:
         files = {}
-        for dump, data in render(part).items():
+        for dump, data in (part.rendered or render(part)).items():
             files[dump] = self._stored(data, DUMP_SUFFIXES[dump])
         self.manifest[part.key] = files
 

@@ -168,6 +168,7 @@ def stream_into_store(
         sink,
         workers=BUILD_WORKERS,
         build_id=checked.build_id,
+        render_dumps=dumps is not None,
     )
     writer.close()
     progress(f"stored {output.quad_count} quads ({time.perf_counter() - clock:.1f} s)")
