@@ -17,6 +17,7 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib.compare import isomorphic
 
+from scgraph.server.app import create_app
 from scgraph.server.etags import identity_variant
 from scgraph.settings import Settings
 from scgraph.store import read_summary, resolve_build, write_store, write_summary
@@ -554,3 +555,19 @@ def test_search_page_finds_labels_without_accents(client: TestClient) -> None:
     assert ("/id/city/da-nang", "Đà Nẵng") in page.links
     empty = parse_html(client.get("/search?q=zzzzqqq"))
     assert not [href for href, _ in empty.links if href.startswith("/id/")]
+
+
+def test_a_build_made_before_dumps_had_parts_serves_its_whole_files(
+    mini_project: Settings,
+) -> None:
+    """A build of an earlier scgraph has each dump as one file: it is served as it is."""
+    build = resolve_build(mini_project.data_dir)
+    (build / "dumps" / "parts.json").unlink()
+    old = b"<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n"
+    (build / "dumps" / "scgraph.ttl").write_bytes(old)
+    with TestClient(create_app(mini_project)) as old_client:
+        served = old_client.get("/dumps/scgraph.ttl", headers={"accept-encoding": "identity"})
+        assert served.status_code == 200 and served.content == old
+        assert served.headers["etag"] == f'"{read_summary(build)["dumps"]["scgraph.ttl"]}"'
+        assert old_client.get("/dumps/scgraph.trig").status_code == 404  # none written
+        assert old_client.get("/dumps/parts/" + "0" * 64 + ".ttl").status_code == 404

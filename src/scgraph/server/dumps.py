@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
@@ -13,7 +14,6 @@ from fastapi.responses import FileResponse
 from scgraph.dump_parts import (
     DUMP_SUFFIXES,
     SUMS_FILE,
-    Manifest,
     PartFile,
     parts_folder,
     parts_of,
@@ -43,12 +43,26 @@ def _build(served: ServedBuild) -> Path:
     return served.directory or resolve_build(served.settings.current_build)
 
 
-def _manifest(served: ServedBuild) -> Manifest | None:
-    """The served build's list of parts, read once (it never changes)."""
+@dataclass(frozen=True)
+class _Listing:
+    """The served build's parts, by dump (in order) and by file name: read once, as the build
+    never changes (10,000 articles list 30,000 files)."""
+
+    dumps: dict[str, list[PartFile]]
+    files: dict[str, PartFile]
+
+
+def _listing(served: ServedBuild) -> _Listing | None:
     if _MANIFEST not in served.memo:
-        served.memo[_MANIFEST] = read_manifest(_build(served) / DUMPS_DIR)
-    manifest: Manifest | None = served.memo[_MANIFEST]
-    return manifest
+        manifest = read_manifest(_build(served) / DUMPS_DIR)
+        served.memo[_MANIFEST] = None
+        if manifest is not None:
+            served.memo[_MANIFEST] = _Listing(
+                {dump: parts_of(manifest, dump) for dump in DUMP_TYPES},
+                {f.name: f for files in manifest.values() for f in files.values()},
+            )
+    listing: _Listing | None = served.memo[_MANIFEST]
+    return listing
 
 
 @router.api_route("/dumps/SHA256SUMS", methods=GET_HEAD, include_in_schema=False)
@@ -69,9 +83,8 @@ def checksums(request: Request, served: ServedDep) -> Response:
 @router.api_route("/dumps/parts/{name}", methods=GET_HEAD, include_in_schema=False)
 def part(name: str, request: Request, served: ServedDep) -> Response:
     """One part file of the served build's dumps."""
-    manifest = _manifest(served) or {}
-    listed = {f.name: f for files in manifest.values() for f in files.values()}
-    found: PartFile | None = listed.get(name)
+    listing = _listing(served)
+    found = listing.files.get(name) if listing else None
     if found is None:
         return error_response(request, 404, f"the served build has no dump part {name!r}")
     etag = f'"{found.sha256}"'
@@ -90,18 +103,18 @@ def dump(name: str, request: Request, served: ServedDep) -> Response:
     if name not in DUMP_TYPES:
         return error_response(request, 404, f"no dump named {name!r}; see /dumps/{SUMS_FILE}")
     digest = served.summary.get("dumps", {}).get(name)
-    manifest = _manifest(served)
+    listing = _listing(served)
     whole = _build(served) / DUMPS_DIR / name  # a build made before dumps had parts
-    if digest is None or (manifest is None and not whole.is_file()):
+    if digest is None or (listing is None and not whole.is_file()):
         return error_response(request, 404, f"the served build has no {name}")
     etag = f'"{digest}"'
     headers = {"ETag": etag, "Last-Modified": last_modified(served), "Cache-Control": CACHE_CONTROL}
     if (unchanged := not_modified(request, served, etag)) is not None:
         return unchanged
-    if manifest is None:
+    if listing is None:
         return FileResponse(whole, media_type=DUMP_TYPES[name], headers=headers, filename=name)
     folder = parts_folder(_build(served))
-    parts = [(folder / f.name, f.size) for f in parts_of(manifest, name)]
+    parts = [(folder / f.name, f.size) for f in listing.dumps[name]]
     return ConcatenatedFilesResponse(
         parts, media_type=DUMP_TYPES[name], headers=headers, filename=name
     )
