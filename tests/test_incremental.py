@@ -11,8 +11,9 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
@@ -35,7 +36,7 @@ from scgraph.errors import BuildFailed, DuplicateId, StoreError, UnknownTerm
 from scgraph.incremental import focus_nodes, plan_rebuild, rebuild, run_incremental
 from scgraph.ontology import RDF_TYPE
 from scgraph.pipeline import is_current, run_build
-from scgraph.search import INDEX_FILE
+from scgraph.search import INDEX_FILE, IndexedEntity, read_index
 from scgraph.settings import Settings
 from scgraph.shapes import find_violations, load_shapes
 from scgraph.store import CURRENT_LINK, DUMPS_DIR, open_store, read_summary, resolve_build
@@ -72,11 +73,33 @@ def _full_build_of(settings: Settings, data_dir: Path) -> Path:
     return run_build(settings.model_copy(update={"data_dir": data_dir})).build_dir
 
 
+BUILD_IRIS = "https://scgraph.org/id/build/"
+GENERATED = "<http://www.w3.org/ns/prov#wasGeneratedBy>"
+USED = "<http://www.w3.org/ns/prov#used>"
+METADATA = "<https://scgraph.org/graph/metadata>"
+
+
+def _as_built(terms: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Quads or triples (terms in N-Triples syntax) with the builds left out: every build IRI
+    becomes "<build>" and the activities' own descriptions are dropped. An incremental build
+    keeps the build that generated each kept graph; a full build generated them all."""
+    activities = {t[0] for t in terms if t[0].startswith("<" + BUILD_IRIS) and t[1] != USED}
+    kept = set()
+    for term in terms:
+        if term[0] in activities:
+            continue
+        kept.add(tuple("<build>" if t.startswith("<" + BUILD_IRIS) else t for t in term))
+    return kept
+
+
+def _terms(quads: Iterable[ox.Quad]) -> set[tuple[str, ...]]:
+    return {(str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)) for q in quads}
+
+
 def _dump_sets(build: Path) -> dict[str, set[tuple[str, ...]]]:
-    from_nquads = {
-        (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
-        for q in ox.parse(gzip.decompress(read_dump(build, NQUADS_GZ)), format=ox.RdfFormat.N_QUADS)
-    }
+    from_nquads = _terms(
+        ox.parse(gzip.decompress(read_dump(build, NQUADS_GZ)), format=ox.RdfFormat.N_QUADS)
+    )
     trig = rdflib.Dataset()
     with warnings.catch_warnings():  # rdflib 7's TriG parser calls its own deprecated API
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -84,14 +107,13 @@ def _dump_sets(build: Path) -> dict[str, set[tuple[str, ...]]]:
     turtle = rdflib.Graph()
     turtle.parse(data=read_dump(build, TURTLE), format="turtle")
     from_trig = ox.parse(read_dump(build, TRIG), format=ox.RdfFormat.TRIG)
-    return {
+    sets = {
         "nquads": from_nquads,
-        "trig (oxigraph)": {
-            (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name)) for q in from_trig
-        },
+        "trig (oxigraph)": _terms(from_trig),
         "trig (rdflib)": {(s.n3(), p.n3(), o.n3(), g.n3()) for s, p, o, g in trig.quads()},
         "turtle (rdflib)": {(s.n3(), p.n3(), o.n3()) for s, p, o in turtle},
     }
+    return {name: _as_built(terms) for name, terms in sets.items()}
 
 
 def _recorded_digests(build: Path) -> dict[str, object]:
@@ -102,15 +124,51 @@ def _recorded_digests(build: Path) -> dict[str, object]:
     return dict(document)
 
 
+def _index_entries(build: Path) -> list[IndexedEntity]:
+    return [e for e in read_index(build / INDEX_FILE).entities if BUILD_IRIS not in e.iri]
+
+
+def _counted(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary without what counts the builds' activities (check_build compares the counts
+    with the store) and the dumps' digests (parts name their build)."""
+    left_out = {"quads", "triples", "triples_per_graph", "entities_per_class", "dumps"}
+    kept = {key: value for key, value in summary.items() if key not in left_out}
+    kept["entities_per_class"] = {
+        name: count for name, count in summary["entities_per_class"].items() if name != "Build"
+    }
+    per_graph = summary["triples_per_graph"]
+    kept["triples_per_graph"] = {g: n for g, n in per_graph.items() if f"<{g}>" != METADATA}
+    return kept
+
+
 def _assert_same_build(incremental: Path, full: Path) -> None:
-    # SOURCE_DATE_EPOCH fixes the build time, so the build id and every provenance value match.
-    assert set(open_store(incremental)) == set(open_store(full))
-    assert read_summary(incremental) == read_summary(full)
-    assert (incremental / INDEX_FILE).read_bytes() == (full / INDEX_FILE).read_bytes()
+    """The incremental build holds the full build's data; only which build generated each
+    graph differs. SOURCE_DATE_EPOCH fixes the build time, so the two latest build ids match."""
+    assert _as_built(_terms(open_store(incremental))) == _as_built(_terms(open_store(full)))
+    assert _counted(read_summary(incremental)) == _counted(read_summary(full))
+    assert _index_entries(incremental) == _index_entries(full)
     assert _recorded_digests(incremental) == _recorded_digests(full)
     assert _dump_sets(incremental) == _dump_sets(full)
-    # The parts themselves are the full build's, byte for byte (their names are their SHA-256).
-    assert read_manifest(incremental / DUMPS_DIR) == read_manifest(full / DUMPS_DIR)
+    # The latest build's parts are the full build's, byte for byte (their names are their
+    # SHA-256): that build generated both.
+    manifests = [read_manifest(build / DUMPS_DIR) for build in (incremental, full)]
+    assert manifests[0] is not None and manifests[1] is not None
+    latest = read_summary(incremental)["build_id"]
+    for key, files in manifests[1].items():
+        if key.startswith("article-") and _generator(incremental, key) == latest:
+            assert manifests[0][key] == files, key
+    assert {k for k in manifests[0] if not k.startswith("build-")} == {
+        k for k in manifests[1] if not k.startswith("build-")
+    }
+
+
+def _generator(build: Path, part_key: str) -> str:
+    """The id of the build that generated the graph of an article part ("article-<id>")."""
+    graph = ox.NamedNode("https://scgraph.org/graph/article/" + part_key.removeprefix("article-"))
+    generated = ox.NamedNode(GENERATED[1:-1])
+    metadata = ox.NamedNode(METADATA[1:-1])
+    (link,) = open_store(build).quads_for_pattern(graph, generated, None, metadata)
+    return str(link.object.value).removeprefix(BUILD_IRIS)
 
 
 @pytest.fixture
@@ -152,6 +210,57 @@ def test_a_removed_then_added_article_gives_the_full_build(
     build, lines = _rebuild(mini_project)
     assert lines[0].startswith("incremental build: 0 edited, 1 added, 0 removed")
     _assert_same_build(build, _full_build_of(mini_project, tmp_path / "full-with"))
+
+
+def _provenance(build: Path) -> tuple[dict[str, str], dict[str, set[str]], set[str]]:
+    """Which build generated each graph, which files each build used (by path), and the builds
+    whose activity is described, read from the store with SPARQL."""
+    store = open_store(build)
+    prefix = "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX sc: <https://scgraph.org/ontology#>"
+    rows = store.query(f"{prefix} SELECT ?g ?b {{ ?g prov:wasGeneratedBy ?b }}")
+    generated = {r["g"].value: r["b"].value.removeprefix(BUILD_IRIS) for r in rows}
+    used: dict[str, set[str]] = {}
+    rows = store.query(f"{prefix} SELECT ?b ?path {{ ?b prov:used ?f . ?f sc:path ?path }}")
+    for row in rows:
+        used.setdefault(row["b"].value.removeprefix(BUILD_IRIS), set()).add(row["path"].value)
+    rows = store.query(f"{prefix} SELECT ?b {{ ?b a sc:Build ; prov:startedAtTime ?t }}")
+    described = {row["b"].value.removeprefix(BUILD_IRIS) for row in rows}
+    return generated, used, described
+
+
+def test_each_graph_keeps_the_build_that_generated_it(mini_project: Settings) -> None:
+    """A rebuild generates the edited article's graph only: the other graphs keep their build,
+    which keeps its activity; a build that no longer generated any graph leaves, with its part."""
+    graph = "https://scgraph.org/graph/"
+    first = resolve_build(mini_project.data_dir).resolve().name
+    a1_files = {"mappings/articles/a1.yaml", "mappings/articles/a1.txt"}
+
+    _relabel_person(mini_project, "Nguyen Van An (edited)")
+    second, _ = _rebuild(mini_project)
+    generated, used, described = _provenance(second)
+    assert generated[graph + "article/a1"] == second.name
+    assert generated[graph + "metadata"] == second.name
+    for name in ("article/a2", "registry", "ontology"):
+        assert generated[graph + name] == first
+    assert used[second.name] == a1_files
+    assert a1_files.isdisjoint(used[first])
+    assert "mappings/registry.yaml" in used[first]
+    assert any(path.endswith("scgraph.ttl") for path in used[first])  # the ontology
+    assert described == {first, second.name}
+
+    _relabel_person(mini_project, "Nguyen Van An (edited twice)")
+    third, _ = _rebuild(mini_project)
+    generated, used, described = _provenance(third)
+    assert generated[graph + "article/a1"] == third.name
+    assert described == {first, third.name}  # the second build generated nothing left
+    assert set(used) == {first, third.name}
+    manifest = read_manifest(third / DUMPS_DIR)
+    assert manifest is not None
+    assert {k for k in manifest if k.startswith("build-")} == {
+        f"build-{first}",
+        f"build-{third.name}",
+    }
+    assert check_build(mini_project) == []
 
 
 def test_a_broken_edit_fails_at_its_line_and_leaves_current(mini_project: Settings) -> None:
@@ -264,7 +373,7 @@ def test_a_change_beyond_the_articles_makes_a_full_build(
     assert lines[0].startswith("incremental build: 0 edited")
 
 
-def test_an_incremental_build_writes_only_the_edited_article_and_provenance_parts(
+def test_an_incremental_build_writes_only_the_edited_article_and_its_own_provenance_parts(
     mini_project: Settings,
 ) -> None:
     current = resolve_build(mini_project.data_dir)
@@ -275,9 +384,11 @@ def test_an_incremental_build_writes_only_the_edited_article_and_provenance_part
     _relabel_person(mini_project, "Nguyen Van An (edited)")
     build, _ = _rebuild(mini_project)
     after = read_manifest(build / DUMPS_DIR)
-    assert after is not None and after.keys() == before.keys()
-    changed = {key for key in after if after[key] != before[key]}
-    assert changed == {"article-a1", "provenance"}
+    new_build = f"build-{build.name}"
+    # The first build's activity stays: it generated the graphs that were kept.
+    assert after is not None and after.keys() == {*before.keys(), new_build}
+    changed = {key for key in after if after[key] != before.get(key)}
+    assert changed == {"article-a1", "provenance", new_build}
     written = {p.name for p in folder.iterdir() if files_before.get(p.name) != p.stat().st_mtime_ns}
     assert written == {f.name for key in changed for f in after[key].values()}
     assert check_build(mini_project) == []

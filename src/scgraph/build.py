@@ -63,7 +63,8 @@ class Part:
     count: int
     key: str = ""
     """Which dump part these quads are (`scgraph.dump_parts`): "registry", "ontology",
-    "provenance" or "article-<id>"; a full build and an incremental one make the same parts."""
+    "article-<id>", "build-<id>" (a build's activity) or "provenance" (the metadata graph's
+    link to the latest build)."""
     rendered: dict[str, bytes] | None = None
     """The part's bytes in each dump, when a worker process made them (`dump_parts.render`)."""
 
@@ -73,10 +74,15 @@ Quad = tuple[str, str, str, str]  # subject, predicate, object, graph in N-Tripl
 
 
 REGISTRY_PART, ONTOLOGY_PART, PROVENANCE_PART = "registry", "ontology", "provenance"
+BUILD_PART_PREFIX = "build-"
 
 
 def article_part_key(article_id: str) -> str:
     return f"article-{article_id}"
+
+
+def build_part_key(build_id: str) -> str:
+    return BUILD_PART_PREFIX + build_id
 
 
 def _graph_first(quad: Quad) -> Quad:
@@ -151,22 +157,20 @@ def stream_quads(
     `render_dumps`, the workers also render each article's dump part (`Part.rendered`)."""
     from scgraph.build_pool import article_parts  # the pool module imports this one
 
-    inputs = [project.registry_path, ontology.path]
-    for article in project.articles:
-        inputs += [article.mapping_path, article.text_path]
-    builder = QuadBuilder(project, ontology, minter, relative_to, sink)
+    builder = QuadBuilder(project, ontology, minter, relative_to, sink, build_id)
     # Fork before the first part reaches the sink: the sink may open a store, which a forked
     # process must not inherit.
     for built in article_parts(builder, project.articles, workers, render_dumps):
         builder.absorb(built)
     builder.registry(project.registry)
-    builder.mapping_file(project.registry_path)
+    builder.generated(minter.registry_graph, [project.registry_path])
     builder.flush(REGISTRY_PART)
     builder.ontology_graph()
-    builder.mapping_file(ontology.path)
+    builder.generated(minter.ontology_graph, [ontology.path])
     builder.flush(ONTOLOGY_PART)
-    # Every input's record is in an earlier part: this one changes with every build only.
-    builder.provenance(build_id, started, build_started_at(), inputs)
+    builder.activity(started, build_started_at())
+    builder.flush(build_part_key(build_id))
+    builder.metadata_generated()
     builder.flush(PROVENANCE_PART)
     return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
 
@@ -177,26 +181,22 @@ def stream_article_update(
     minter: IriMinter,
     relative_to: Path,
     sink: Sink,
-    build: tuple[str, dt.datetime, list[Path], list[str]],
+    build: tuple[str, dt.datetime],
 ) -> BuildOutput:
-    """An incremental build's quads: those of `project.articles` (their graphs and metadata) and
-    the provenance of the whole build, `build` being its id, start, every input file and every
-    graph name. Only the given articles' input files are described; the rest are in the store."""
-    build_id, started, inputs, graph_names = build
-
-    builder = QuadBuilder(project, ontology, minter, relative_to, sink)
-    changed = {p for a in project.articles for p in (a.mapping_path, a.text_path)}
-    for path in inputs:
-        if path not in changed:
-            builder.mapping_files[path] = minter.mapping_file(builder.relative(path))
+    """An incremental build's quads: those of `project.articles` (their graphs, metadata and
+    generation by this build), this build's activity and the metadata graph's link to it, `build`
+    being the build's id and start. The other graphs keep the builds that generated them."""
+    build_id, started = build
+    builder = QuadBuilder(project, ontology, minter, relative_to, sink, build_id)
     # The shapes run on registry entities the articles describe: trace them as a full build does.
     for entity in project.registry:
         builder.origins[builder.entity_iris[entity.id]] = entity.location
     for article in project.articles:
         builder.article(article)
         builder.flush(article_part_key(article.id))
-    builder.graph_names.update(graph_names)
-    builder.provenance(build_id, started, build_started_at(), inputs)
+    builder.activity(started, build_started_at())
+    builder.flush(build_part_key(build_id))
+    builder.metadata_generated()
     builder.flush(PROVENANCE_PART)
     return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
 
@@ -236,8 +236,11 @@ class QuadBuilder:
         minter: IriMinter,
         relative_to: Path,
         sink: Sink,
+        build_id: str,
     ) -> None:
         self.sink = sink
+        self.build_id = build_id
+        self.build_iri = minter.build(build_id)
         self.emitted = 0
         self.onto = ontology
         self.minter = minter
@@ -382,7 +385,7 @@ class QuadBuilder:
         self.add_statement(iri, "inLanguage", _text(article.header.language), graph)
         self.add_statement(iri, "articleText", _text(article.text), graph)
         mapping_iri = self.mapping_file(article.mapping_path)
-        self.mapping_file(article.text_path)  # its record belongs to this article's part
+        self.generated(graph, [article.mapping_path, article.text_path])
         self.link(iri, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
         self.link(graph, PROV + "wasDerivedFrom", mapping_iri, self.minter.metadata_graph)
         self.link(graph, FOAF + "primaryTopic", iri, self.minter.metadata_graph)
@@ -508,20 +511,29 @@ class QuadBuilder:
             self.mapping_files[path] = iri
         return self.mapping_files[path]
 
-    def provenance(
-        self, build_id: str, started: dt.datetime, ended: dt.datetime, inputs: list[Path]
-    ) -> None:
+    def generated(self, graph: str, inputs: list[Path]) -> None:
+        """This build generated `graph` from `inputs` (their records are written here too, so
+        that they belong to the same part). The link lives with the graph's quads: a graph an
+        incremental build keeps keeps the build that generated it."""
+        metadata = self.minter.metadata_graph
+        self.link(graph, PROV + "wasGeneratedBy", self.build_iri, metadata)
+        for path in inputs:
+            self.link(self.build_iri, PROV + "used", self.mapping_file(path), metadata)
+
+    def activity(self, started: dt.datetime, ended: dt.datetime) -> None:
+        """This build's activity: the same quads whichever graphs it generated."""
         graph = self.minter.metadata_graph
         self.graph_names.add(graph)
-        iri = self.minter.build(build_id)
+        iri = self.build_iri
         self.add_types(iri, ["Build"], graph)
-        self.add(iri, RDFS_LABEL, _text(f"Lần xây dựng {build_id}", "vi"), graph)
-        self.add(iri, RDFS_LABEL, _text(f"Build {build_id}", "en"), graph)
+        self.add(iri, RDFS_LABEL, _text(f"Lần xây dựng {self.build_id}", "vi"), graph)
+        self.add(iri, RDFS_LABEL, _text(f"Build {self.build_id}", "en"), graph)
         for prop, moment in (("startedAtTime", started), ("endedAtTime", ended)):
             stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
             self.add(iri, PROV + prop, _typed(stamp, "dateTime"), graph)
         self.add(iri, SC + "softwareVersion", _text(f"scgraph {__version__}"), graph)
-        for path in inputs:
-            self.link(iri, PROV + "used", self.mapping_file(path), graph)
-        for name in sorted(self.graph_names):
-            self.link(name, PROV + "wasGeneratedBy", iri, graph)
+
+    def metadata_generated(self) -> None:
+        """Every build writes into the metadata graph: it was generated by the latest."""
+        metadata = self.minter.metadata_graph
+        self.link(metadata, PROV + "wasGeneratedBy", self.build_iri, metadata)

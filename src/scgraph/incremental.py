@@ -25,6 +25,7 @@ from scgraph.build import (
     Part,
     article_part_key,
     build_id_for,
+    build_part_key,
     build_started_at,
     stream_article_update,
 )
@@ -39,7 +40,7 @@ from scgraph.dump_parts import DumpParts, Manifest, read_manifest
 from scgraph.errors import BuildFailed, DuplicateId, MappingError, StoreError, StoreNotFound
 from scgraph.index_update import update_index_file
 from scgraph.iris import IriMinter
-from scgraph.mapping.checks import REGISTRY_FILE, CheckedProject, Location, check_project
+from scgraph.mapping.checks import CheckedProject, Location, check_project
 from scgraph.mapping.loader import load_yaml
 from scgraph.ontology import RDF_TYPE, Ontology, load_ontology
 from scgraph.pipeline import (
@@ -170,8 +171,8 @@ class _Update:
     minter: IriMinter
     root: Path
     """The project folder: provenance names files relative to it (build.py)."""
-    build: tuple[str, dt.datetime, list[Path], list[str]]
-    """Id, start, every input file and every graph name, as `stream_article_update` takes them."""
+    build: tuple[str, dt.datetime]
+    """Id and start, as `stream_article_update` takes them."""
     inputs_sha256: str
     """Of the inputs before they were read: an edit made during the build is not taken for built."""
 
@@ -186,15 +187,10 @@ def _checked_update(settings: Settings, plan: RebuildPlan, progress: Progress) -
     mappings = settings.mappings_dir
     root = mappings.resolve().parent
     minter = IriMinter(settings.base_iri)
-    ids = sorted(plan.present.articles)
-    inputs = [mappings / REGISTRY_FILE, settings.ontology_dir / "scgraph.ttl"]
-    inputs += [path for article_id in ids for path in article_paths(mappings, article_id)]
-    graphs = [minter.registry_graph, minter.metadata_graph, minter.ontology_graph]
-    graphs += [minter.article_graph(article_id) for article_id in ids]
     # Both hashes from the digests the plan made before the articles are read: an edit made
     # meanwhile is a change next time.
     digest = plan.present.sha256
-    build = (build_id_for(plan.present, started), started, inputs, graphs)
+    build = (build_id_for(plan.present, started), started)
     clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
     project = check_project(
@@ -220,9 +216,12 @@ def _write_update(
             for path in article_paths(settings.mappings_dir, article_id)
         ]
         delta.remove_article(article_id, records)
-    delta.remove_build(old_summary["build_id"])
+    delta.remove_metadata_generation()
+    # Builds that no longer generated any graph leave, with their parts.
+    pruned = delta.remove_builds_without_graphs()
     dumps = DumpParts(settings.data_dir)
     replaced = {article_part_key(a) for a in [*plan.changed, *plan.removed]} | {PROVENANCE_PART}
+    replaced |= {build_part_key(build_id) for build_id in pruned}
     dumps.keep(plan.dumps, [key for key in plan.dumps if key not in replaced])
 
     add_quads = delta.add  # (`delta` is deleted below, before the dumps are listed)
