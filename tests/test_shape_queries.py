@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
 from scgraph.errors import BuildFailed, OntologyError, ShaclViolation
@@ -245,3 +246,14 @@ def test_a_reported_shape_without_a_message_fails_loudly() -> None:
     )
     with pytest.raises(OntologyError, match="without sh:message"):
         compile_shapes(shapes, lambda _: [])
+
+
+def test_shapes_load_as_rdflib_parses_them_and_a_broken_file_names_its_line(
+    tmp_path: Path,
+) -> None:
+    path = ROOT / "ontology" / "shapes.ttl"
+    assert isomorphic(load_shapes(path), rdflib.Graph().parse(path, format="turtle"))
+    broken = tmp_path / "shapes.ttl"
+    broken.write_text('@prefix sh: <http://www.w3.org/ns/shacl#> .\n<x> sh:path "a .\n')
+    with pytest.raises(OntologyError, match=r"shapes\.ttl: .*line 2"):
+        load_shapes(broken)

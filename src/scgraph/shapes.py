@@ -77,12 +77,33 @@ def merged_graph(quads: Iterable[ox.Quad]) -> rdflib.Graph:
 
 
 def load_shapes(path: Path) -> rdflib.Graph:
+    """The shapes as an rdflib graph (what the compiler reads), parsed by Oxigraph: rdflib's
+    Turtle parser took 0.36 s of a one-article rebuild's ~2 s."""
     graph = rdflib.Graph()
     try:
-        graph.parse(path, format="turtle")
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            graph.add((_rdflib(triple.subject), _rdflib(triple.predicate), _rdflib(triple.object)))
     except (OSError, SyntaxError, ValueError) as error:
         raise OntologyError(f"{path}: {error}") from error
     return graph
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _rdflib(term: object) -> rdflib.term.Node:
+    """An Oxigraph term as rdflib writes it when it parses the same Turtle."""
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language is not None:
+            return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return rdflib.Literal(term.value)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise OntologyError(f"shapes: unexpected term {term!r} (RDF-star is not used in shapes)")
 
 
 def check_shapes(
