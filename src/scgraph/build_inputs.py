@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,24 +90,37 @@ def read_inputs(settings: Settings, known: BuildInputs | None = None) -> BuildIn
     }
     articles, stats = {}, {}
     settled_before = time.time_ns() - _SETTLED_NS
-    for mapping in sorted((settings.mappings_dir / ARTICLES_DIR).glob("*.yaml")):
-        article_id, text = mapping.stem, mapping.with_suffix(".txt")
+    folder = settings.mappings_dir / ARTICLES_DIR
+    # Plain strings and os.stat: at 10,000 articles, glob and Path objects cost as much as the
+    # 20,000 stat calls.
+    for name in _mapping_names(folder):
+        article_id = name[: -len(".yaml")]
+        mapping, text = os.path.join(folder, name), os.path.join(folder, article_id + ".txt")
         stat = _stat(mapping, text)
         if known is not None and stat and known.stats.get(article_id) == stat:
             articles[article_id] = known.articles[article_id]
         else:
-            articles[article_id] = digest_of(_read(mapping), _read(text))
+            articles[article_id] = digest_of(_read(Path(mapping)), _read(Path(text)))
         if stat and max(stat[1], stat[2], stat[5], stat[6]) < settled_before:
             stats[article_id] = stat
     return BuildInputs(globals_, articles, stats=stats)
 
 
-def _stat(*paths: Path) -> FileStat:
+def _mapping_names(folder: Path) -> list[str]:
+    """The file names of the article mappings, sorted (as `Path.glob("*.yaml")` finds them)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if e.name.endswith(".yaml") and e.is_file())
+    except FileNotFoundError:
+        return []
+
+
+def _stat(*paths: str) -> FileStat:
     """The files' `FileStat`, or [] when one is missing."""
     stat: FileStat = []
     for path in paths:
         try:
-            found = path.stat()
+            found = os.stat(path)
         except OSError:
             return []
         stat += [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
