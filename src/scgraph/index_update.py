@@ -85,8 +85,12 @@ def _seek(data: bytes, iri: str, low: int, end: int) -> int:
 
 
 def _iri_at(data: bytes, start: int) -> str:
-    quote = data.index(b'"', start + len(_START))
-    iri: str = json.loads(data[start + len(_START) - 1 : quote + 1])
+    begin = start + len(_START)
+    quote = data.index(b'"', begin)
+    raw = data[begin:quote]
+    if b"\\" not in raw:  # nothing escaped: the bytes are the IRI (json.loads was most of a splice)
+        return raw.decode()
+    iri: str = json.loads(data[begin - 1 : quote + 1])
     return iri
 
 
