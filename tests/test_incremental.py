@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -228,6 +229,12 @@ def _provenance(build: Path) -> tuple[dict[str, str], dict[str, set[str]], set[s
     return generated, used, described
 
 
+def _changed_nodes(build: Path, before: str) -> set[str]:
+    """Subjects whose statements differ between `build` and the build `before` (a sibling)."""
+    old, new = (_terms(open_store(b)) for b in (build.parent / before, build))
+    return {term[0][1:-1] for term in old ^ new}
+
+
 def test_each_graph_keeps_the_build_that_generated_it(mini_project: Settings) -> None:
     """A rebuild generates the edited article's graph only: the other graphs keep their build,
     which keeps its activity; a build that no longer generated any graph leaves, with its part."""
@@ -236,7 +243,12 @@ def test_each_graph_keeps_the_build_that_generated_it(mini_project: Settings) ->
     a1_files = {"mappings/articles/a1.yaml", "mappings/articles/a1.txt"}
 
     _relabel_person(mini_project, "Nguyen Van An (edited)")
-    second, _ = _rebuild(mini_project)
+    second, lines = _rebuild(mini_project)
+    # A label edit changes the statements of the person and of the graph's and build's records;
+    # the shapes written in SPARQL still see every node of the article.
+    (shacl,) = [line for line in lines if line.startswith("SHACL on ")]
+    changed, touched = map(int, re.findall(r"(\d+) (?:changed|touched)", shacl))
+    assert PERSON in _changed_nodes(second, first) and changed < 10 < touched
     generated, used, described = _provenance(second)
     assert generated[graph + "article/a1"] == second.name
     assert generated[graph + "metadata"] == second.name
@@ -327,12 +339,14 @@ def test_shapes_restricted_to_focus_nodes_report_only_those() -> None:
     shapes_path = ROOT / "ontology" / "shapes.ttl"
     shapes = load_shapes(shapes_path)
 
-    def focus_of(nodes: set[str] | None) -> set[str]:
-        focus = None
+    def focus_of(nodes: set[str] | None, sparql_nodes: set[str] | None = None) -> set[str]:
+        focus = sparql_focus = None
         if nodes is not None:
-            change = StoreChange(subjects=nodes)
-            focus = focus_nodes(store, change)
-        return {v.focus_node for v in find_violations(store, shapes, {}, shapes_path, None, focus)}
+            focus = focus_nodes(store, StoreChange(), nodes)
+        if sparql_nodes is not None:
+            sparql_focus = focus_nodes(store, StoreChange(), sparql_nodes)
+        found = find_violations(store, shapes, {}, shapes_path, None, focus, sparql_focus)
+        return {violation.focus_node for violation in found}
 
     everything = focus_of(None)
     assert {"https://x.org/build/1", "https://x.org/selector/1"} < everything
@@ -340,6 +354,10 @@ def test_shapes_restricted_to_focus_nodes_report_only_those() -> None:
     only = {"https://x.org/build/1", "https://x.org/selector/1"}
     assert focus_of(only) == only
     assert focus_of(set()) == set()
+    # The selector's text check is a SPARQL target: it takes the second focus when there is one.
+    assert focus_of({"https://x.org/build/1"}, only) == only
+    assert focus_of(only, {"https://x.org/build/2"}) == {"https://x.org/build/1"}
+    assert focus_of(set(), {"https://x.org/selector/2"}) == {"https://x.org/selector/2"}
 
 
 @pytest.mark.parametrize(

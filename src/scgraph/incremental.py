@@ -241,7 +241,7 @@ def _write_update(
     _check_shapes(settings, store, change, output.origins, progress)
     clock = time.perf_counter()
     index = plan.current / INDEX_FILE
-    update_index_file(index, store, settings.base_iri, change.subjects, staging / INDEX_FILE)
+    update_index_file(index, store, settings.base_iri, change.changed, staging / INDEX_FILE)
     store.flush()
     del store, delta  # pyoxigraph has no close(): release the store before reading it
     progress(f"updated the search index ({time.perf_counter() - clock:.2f} s)")
@@ -265,13 +265,18 @@ def _check_shapes(
     """The shapes on the nodes `change` touched; raises `BuildFailed` with every violation."""
     clock = time.perf_counter()
     shapes_path = settings.ontology_dir / "shapes.ttl"
-    focus = focus_nodes(store, change)
+    # A shape made of core constraints reads its focus node's own statements and its values'
+    # types: the nodes whose statements changed, and those linking to a retyped node, are all
+    # such shapes need to see. A shape with a SPARQL target or constraint may read further (the
+    # selector's text check reads the article's text): it sees every node the change touched.
+    focus = focus_nodes(store, change, change.changed)
+    touched = focus_nodes(store, change, change.subjects)
     problems: list[MappingError] = list(
-        find_violations(store, load_shapes(shapes_path), origins, shapes_path, None, focus)
+        find_violations(store, load_shapes(shapes_path), origins, shapes_path, None, focus, touched)
     )
     progress(
-        f"SHACL on {len(focus)} touched node(s): {len(problems)} violation(s) "
-        f"({time.perf_counter() - clock:.2f} s)"
+        f"SHACL on {len(focus)} changed node(s), {len(touched)} touched for the shapes written "
+        f"in SPARQL: {len(problems)} violation(s) ({time.perf_counter() - clock:.2f} s)"
     )
     if problems:
         raise BuildFailed(problems)
@@ -332,11 +337,11 @@ def _declared_at(mappings: Path, article_id: str, entity_id: str) -> str:
     return str(path)
 
 
-def focus_nodes(store: ox.Store, change: StoreChange) -> dict[str, set[str]]:
-    """The nodes the change touched, and those linking to a node whose types changed (sh:class),
-    each with its classes and the predicates it is the subject of (`shape_queries.Focus`)."""
+def focus_nodes(store: ox.Store, change: StoreChange, nodes: set[str]) -> dict[str, set[str]]:
+    """`nodes` and those linking to a node whose types changed (sh:class), each with its classes
+    and the predicates it is the subject of (`shape_queries.Focus`)."""
     default = ox.DefaultGraph()
-    candidates = set(change.subjects)
+    candidates = set(nodes)
     for iri in change.retyped:
         for quad in store.quads_for_pattern(None, None, ox.NamedNode(iri), default):
             if isinstance(quad.subject, ox.NamedNode):

@@ -86,17 +86,23 @@ class ShapeQuery:
 
 
 def compile_shapes(
-    shapes: rdflib.Graph, subclasses: Subclasses, focus: Focus | None = None
+    shapes: rdflib.Graph,
+    subclasses: Subclasses,
+    focus: Focus | None = None,
+    sparql_focus: Focus | None = None,
 ) -> list[ShapeQuery]:
     """Every Violation-severity constraint of every node shape, as a query.
 
     With `focus`, the queries look at those nodes only (an incremental build checks the nodes it
-    touched): each shape gets the focus nodes its targets can select, in a VALUES block, and a
-    shape that can select none of them gets no query."""
+    changed): each shape gets the focus nodes its targets can select, in a VALUES block, and a
+    shape that can select none of them gets no query. A shape with a SPARQL target or constraint
+    can depend on any node its query reads, so it gets `sparql_focus` instead, when given (the
+    build passes every node the change touched)."""
     compiler = _Compiler(shapes, subclasses)
-    compiler.focus = focus
     queries: list[ShapeQuery] = []
     for shape in sorted(_node_shapes(shapes), key=str):
+        written_in_sparql = (shape, SH.target, None) in shapes or (shape, SH.sparql, None) in shapes
+        compiler.focus = sparql_focus if written_in_sparql and sparql_focus is not None else focus
         queries += compiler.node_shape(shape)
     return queries
 

@@ -34,12 +34,14 @@ def find_violations(
     shapes_path: Path,
     store_dir: Path | None = None,
     focus: Focus | None = None,
+    sparql_focus: Focus | None = None,
 ) -> list[ShaclViolation]:
     """Every SHACL violation in the store's default graph, found by SPARQL, in mapping order.
 
     With `store_dir` (where `store` lives on disk), the queries run in worker processes that open
     it read-only: pyoxigraph holds the GIL while it evaluates a query, so threads would not help.
-    `focus` restricts the shapes to those nodes (see `shape_queries.compile_shapes`).
+    `focus` restricts the shapes to those nodes, and `sparql_focus` (when given) the shapes with a
+    SPARQL target or constraint (see `shape_queries.compile_shapes`).
     """
     subclasses: dict[str, list[str]] = {}
 
@@ -52,7 +54,7 @@ def find_violations(
             subclasses[cls] = [str(row["sub"].value) for row in solutions]
         return subclasses[cls]
 
-    shape_queries = compile_shapes(shapes, subclasses_of, focus)
+    shape_queries = compile_shapes(shapes, subclasses_of, focus, sparql_focus)
     texts = [q.query for q in shape_queries]
     if store_dir is None:
         answers = select_focus_and_value(store, texts)

@@ -43,8 +43,10 @@ class StoreChange:
     typings_per_class: Counter[str] = field(default_factory=Counter)
     """Class local name → change of the summary's `entities_per_class` count."""
     subjects: set[str] = field(default_factory=set)
-    """IRIs that the replaced and the new quads describe (the nodes whose shapes and index entries
-    may have changed)."""
+    """IRIs that the replaced and the new quads describe, changed or not."""
+    changed: set[str] = field(default_factory=set)
+    """IRIs that a quad removed or added describes: the nodes whose own statements changed (their
+    index entries, and the shapes that read a node's own statements)."""
     retyped: set[str] = field(default_factory=set)
     """IRIs whose rdf:type triples in the default graph changed."""
 
@@ -130,8 +132,10 @@ class StoreDelta:
                 self.store.remove_graph(graph)
         for quad, sign in [*((q, -1) for q in removed), *((q, 1) for q in added)]:
             self._count(quad, sign, base_iri, change)
-        # Every node the replaced articles describe, changed or not: a node's shapes can depend
-        # on its neighbours (a selector on its article's text).
+            if isinstance(quad.subject, ox.NamedNode):
+                change.changed.add(quad.subject.value)
+        # Every node the replaced articles describe, changed or not: a shape written in SPARQL
+        # can read any neighbour (a selector's text check reads its article's text).
         for quad in self.removed | self.added:
             if isinstance(quad.subject, ox.NamedNode):
                 change.subjects.add(quad.subject.value)
