@@ -226,10 +226,15 @@ def staged_build(builds: Path) -> Iterator[Path]:
     removed if the block fails (an OSError, a full disk say, becomes a StoreError)."""
     staging = builds / f".staging-{os.getpid()}-{time.time_ns()}"
     # Staging directories of killed builds: nobody else can be writing them (we hold the lock).
-    for debris in builds.glob(".staging-*"):
-        shutil.rmtree(debris, ignore_errors=True)
-    remove_unlisted_parts(builds.parent)
+    # A build makes its directory before its first dump part, so parts a killed build left
+    # behind come with a directory, and the parts folder is listed only then.
+    debris = list(builds.glob(".staging-*"))
+    for leftover in debris:
+        shutil.rmtree(leftover, ignore_errors=True)
+    if debris:
+        remove_unlisted_parts(builds.parent)
     try:
+        staging.mkdir(parents=True)
         yield staging
     except OSError as error:
         _discard(staging)
