@@ -31,17 +31,20 @@ def kg(request: pytest.FixtureRequest) -> Iterator[KnowledgeGraph]:
 
 
 def test_public_names_are_listed_in_all() -> None:
-    """`__all__` names exactly what the package imports for its users, as httpx's test does."""
+    """`__all__` names exactly what the package exports for its users, as httpx's test does
+    (the package imports them from its modules when first asked for)."""
     tree = ast.parse((ROOT / "src" / "scgraph" / "__init__.py").read_text(encoding="utf-8"))
     imported = {
         alias.asname or alias.name
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scgraph")
         for alias in node.names
     }
     assert set(scgraph.__all__) == imported | {"__version__"}
     for name in scgraph.__all__:
         assert getattr(scgraph, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'KnowledgeGraphs'"):
+        _ = scgraph.KnowledgeGraphs
 
 
 def test_search_finds_places_by_unaccented_names(kg: KnowledgeGraph) -> None:
