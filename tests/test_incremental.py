@@ -22,8 +22,8 @@ import pytest
 import rdflib
 
 from page_heading import page_heading
-from scgraph import pipeline
-from scgraph.build_inputs import INPUTS_FILE
+from scgraph import build_inputs, pipeline
+from scgraph.build_inputs import INPUTS_FILE, read_inputs, recorded_inputs
 from scgraph.doctor import check_build
 from scgraph.dump_parts import (
     NQUADS_GZ,
@@ -273,6 +273,23 @@ def test_each_graph_keeps_the_build_that_generated_it(mini_project: Settings) ->
         f"build-{third.name}",
     }
     assert check_build(mini_project) == []
+
+
+def test_an_incremental_build_records_the_files_stats_for_the_next(
+    mini_project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stats let the next build keep the digests of the files it need not read."""
+    monkeypatch.setattr(build_inputs, "_SETTLED_NS", 0)  # the copied files count as settled
+    _relabel_person(mini_project, "Nguyen Van An (edited)")
+    build, lines = _rebuild(mini_project)
+    assert lines[0].startswith("incremental build: 1 edited")
+    recorded = recorded_inputs(build)
+    assert recorded is not None and set(recorded.stats) == {"a1", "a2"}
+    reads: list[Path] = []
+    real_read = build_inputs._read
+    monkeypatch.setattr(build_inputs, "_read", lambda path: reads.append(path) or real_read(path))
+    read_inputs(mini_project, recorded)
+    assert not [path for path in reads if path.parent.name == "articles"]
 
 
 def test_a_broken_edit_fails_at_its_line_and_leaves_current(mini_project: Settings) -> None:

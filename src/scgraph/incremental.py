@@ -380,4 +380,5 @@ def _updated_summary(
 def _inputs_after(plan: RebuildPlan, project: CheckedProject) -> BuildInputs:
     entities = {a: ids for a, ids in plan.previous.entities.items() if a in plan.present.articles}
     entities.update({a.id: [e.id for e in a.entities] for a in project.articles})
-    return BuildInputs(plan.present.globals, plan.present.articles, entities)
+    # With the files' stats: without them the next build reads every input again.
+    return BuildInputs(plan.present.globals, plan.present.articles, entities, plan.present.stats)

@@ -238,7 +238,10 @@ class _Compiler:
             if (target, RDF.type, SH.SPARQLTarget) not in self.g:
                 raise self.fail(shape, "only SPARQL targets are supported as sh:target")
             parts.append(f"{{ {self.restricted(self.select_text(shape, target))} }}")
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(parts)} }} }}"
+        # The focus restriction again after the subquery: Oxigraph evaluates the subquery and the
+        # patterns after it apart, so `?this oa:exact ?x` read every selector of the store (2.4 s
+        # of a one-article rebuild at 10,000 articles, 0.04 s with the VALUES block beside it).
+        return f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(parts)} }} }} {self.restrict}"
 
     def restriction(self, shape: rdflib.term.Node) -> str | None:
         """The VALUES block of the focus nodes `shape` can target: "" without a focus, None when
