@@ -21,8 +21,6 @@ from scgraph.incremental import rebuild
 from scgraph.mapping.models import ArticleMapping, Registry
 from scgraph.pipeline import is_current, validate_project
 from scgraph.queries import canonical, load_examples, read_expected
-from scgraph.remote_load import load_build
-from scgraph.remote_store import RemoteStore
 from scgraph.settings import Settings, get_settings, is_url
 from scgraph.store import open_store, read_summary, resolve_build, run_query
 
@@ -64,6 +62,8 @@ def _opened(settings: Settings) -> Iterator[GraphStore]:
     if settings.store_url is None:
         yield open_store(settings.data_dir)
         return
+    from scgraph.remote_store import RemoteStore  # httpx: only for a remote store
+
     remote = RemoteStore(settings.store_url, settings.base_iri, timeout=settings.query_timeout_s)
     try:
         yield remote
@@ -113,6 +113,8 @@ def build(
     except ScgraphError as error:
         raise _fail(error) from error
     if settings.store_url is not None:
+        from scgraph.remote_load import load_build  # httpx: only for a remote store
+
         try:
             load_build(
                 result.build_dir,

@@ -8,6 +8,8 @@ updated index file is byte for byte the one a full build would write.
 from __future__ import annotations
 
 import json
+import mmap
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,14 +27,42 @@ _KINDS = ((ox.NamedNode(RDFS_LABEL), "label"), (ox.NamedNode(SKOS + "altLabel"),
 def update_index_file(
     old: Path, store: ox.Store, base_iri: str, nodes: Iterable[str], new: Path
 ) -> None:
-    """Write to `new` the index at `old` with the entries of `nodes` read again from `store`."""
+    """Write to `new` the index at `old` with the entries of `nodes` read again from `store`.
+    The unchanged bytes are copied by the kernel (`os.copy_file_range`) from a memory map of the
+    old file: at 10,000 articles the file is ~110 MB, and reading it into Python, joining and
+    writing it back took most of the update."""
     prefix = base_iri + "id/"
     replaced = {iri: _entry(store, iri) for iri in nodes if iri.startswith(prefix)}
     try:
-        data = old.read_bytes()
-    except OSError as error:
-        raise StoreError(f"cannot read the search index {old}: {error}") from error
-    new.write_bytes(splice_entries(data, replaced))
+        # Unbuffered: the kernel's copies and our writes go to the same file offset, in order.
+        with old.open("rb") as source, new.open("wb", buffering=0) as target:
+            size = os.fstat(source.fileno()).st_size
+            with mmap.mmap(source.fileno(), size, access=mmap.ACCESS_READ) as data:
+                pieces = _spliced_pieces(data, replaced)
+                if pieces is None:  # not as `write_index` writes it: parse it
+                    pieces = [_rewritten(data[:], replaced)]
+                for piece in pieces:
+                    if isinstance(piece, bytes):
+                        _write_all(target.fileno(), piece)
+                    else:
+                        _copy_range(source.fileno(), target.fileno(), piece)
+    except (OSError, ValueError) as error:
+        raise StoreError(f"cannot update the search index {old} into {new}: {error}") from error
+
+
+def _write_all(target: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(target, view) :]
+
+
+def _copy_range(source: int, target: int, span: range) -> None:
+    offset, left = span.start, len(span)
+    while left > 0:
+        copied = os.copy_file_range(source, target, left, offset)
+        if copied == 0:
+            raise OSError(f"the search index ended at byte {offset} while being copied")
+        offset, left = offset + copied, left - copied
 
 
 # The file is one compact JSON document; its entries, sorted by IRI, are found by their first
@@ -41,33 +71,53 @@ _HEAD = b'{"format":%d,"entities":[' % INDEX_FORMAT
 _TAIL = b"]}\n"
 _START = b'{"iri":"'
 
+Data = bytes | mmap.mmap
+Piece = bytes | range
+"""New bytes, or a range of the old document's bytes to copy."""
+
 
 def splice_entries(data: bytes, replaced: dict[str, dict[str, Any] | None]) -> bytes:
     """The index document `data` with the entry of each IRI of `replaced` replaced (None: removed),
     byte for byte what writing the whole document would give. Unchanged entries are copied as
     bytes, found by binary search: at 10,000 articles parsing the whole file took seconds."""
-    if not (data.startswith(_HEAD) and data.endswith(_TAIL)):
+    pieces = _spliced_pieces(data, replaced)
+    if pieces is None:
         return _rewritten(data, replaced)  # not as `write_index` writes it: parse it
-    end = len(data) - len(_TAIL)
-    pieces: list[bytes] = []
+    return b"".join(p if isinstance(p, bytes) else data[p.start : p.stop] for p in pieces)
+
+
+def _spliced_pieces(data: Data, replaced: dict[str, dict[str, Any] | None]) -> list[Piece] | None:
+    """The pieces whose concatenation is the spliced document (see `splice_entries`); None when
+    `data` is not laid out as `write_index` writes it."""
+    size = len(data)
+    if data[: len(_HEAD)] != _HEAD or data[size - len(_TAIL) :] != _TAIL:
+        return None
+    end = size - len(_TAIL)
+    kept: list[Piece] = []  # the entries, without the commas between them
     cursor = len(_HEAD)
     for iri in sorted(replaced):
         at = _seek(data, iri, cursor, end)
         if at > cursor:
-            pieces.append(data[cursor : at - 1] if at < end else data[cursor:at])  # no comma
+            kept.append(range(cursor, at - 1) if at < end else range(cursor, at))  # no comma
         cursor = at
         if at < end and _iri_at(data, at) == iri:  # the old entry goes
             following = data.find(_START, at + 1, end)
             cursor = end if following == -1 else following
         entry = replaced[iri]
         if entry is not None:
-            pieces.append(_compact(entry).encode())
+            kept.append(_compact(entry).encode())
     if cursor < end:
-        pieces.append(data[cursor:end])
-    return _HEAD + b",".join(pieces) + _TAIL
+        kept.append(range(cursor, end))
+    pieces: list[Piece] = [_HEAD]
+    for number, piece in enumerate(kept):
+        if number:
+            pieces.append(b",")
+        pieces.append(piece)
+    pieces.append(_TAIL)
+    return pieces
 
 
-def _seek(data: bytes, iri: str, low: int, end: int) -> int:
+def _seek(data: Data, iri: str, low: int, end: int) -> int:
     """The offset of the first entry in [low, end) whose IRI is not below `iri`, else `end`."""
     high = end
     # Entries before `low` sort below `iri`; entries from `high` on do not.
@@ -84,9 +134,11 @@ def _seek(data: bytes, iri: str, low: int, end: int) -> int:
     return end if found == -1 else found
 
 
-def _iri_at(data: bytes, start: int) -> str:
+def _iri_at(data: Data, start: int) -> str:
     begin = start + len(_START)
-    quote = data.index(b'"', begin)
+    quote = data.find(b'"', begin)
+    if quote == -1:
+        raise ValueError(f"an unterminated IRI at byte {begin} of the search index")
     raw = data[begin:quote]
     if b"\\" not in raw:  # nothing escaped: the bytes are the IRI (json.loads was most of a splice)
         return raw.decode()
