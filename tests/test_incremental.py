@@ -1,5 +1,6 @@
 """Incremental builds: after an article is edited, added or removed, the build made from the
-current one holds what a full build of the same inputs holds, and fails like a full one."""
+current one holds the data a full build of the same inputs holds, with provenance of its own
+(each graph names the build that generated it), and fails like a full one."""
 
 from __future__ import annotations
 

@@ -3,10 +3,12 @@
 An incremental build checks the changed and added articles only (against the registry, and the
 entity ids the other articles declared, from the current build's inputs.json), copies the current
 store as a RocksDB checkpoint (hard links, no copy of the data), replaces the changed articles'
-quads and the build's provenance in it (store_delta.py), runs the shapes on the nodes it touched,
-updates the summary and the search index from the change, writes the dumps, and publishes the
-build exactly like a full one: `current` moves only when everything has passed. Its store holds
-the same quads as a full build of the same inputs (tests/test_incremental.py).
+quads in it, with the provenance of the graphs it generated (store_delta.py), runs the shapes on
+the nodes it changed (those written in SPARQL on every node it touched), updates the summary and
+the search index from the change, writes the dumps, and publishes the build exactly like a full
+one: `current` moves only when everything has passed. Its store holds the data of a full build
+of the same inputs; the graphs it did not rebuild keep the build that generated them
+(tests/test_incremental.py).
 """
 
 from __future__ import annotations
