@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import rdflib
 from typer.testing import CliRunner
 
-from scgraph.cli import app
+from scgraph.cli import app, graph_lines
 from scgraph.settings import Settings
 
 DATA = Path(__file__).parent / "data"
@@ -118,3 +118,15 @@ def test_schema_is_json_schema_of_the_mapping_format() -> None:
     assert schema["title"] == "ArticleMapping"
     assert set(schema["properties"]) == {"article", "entities", "facts"}
     assert schema["$defs"]["Entity"]["additionalProperties"] is False
+
+
+def test_build_lists_every_graph_of_a_small_archive_and_sums_the_articles_of_a_large_one() -> None:
+    base = "https://scgraph.org/graph/"
+    shared = {base + "metadata": 900, base + "ontology": 1200, base + "registry": 300}
+    few = {**shared, **{f"{base}article/a{n}": 10 + n for n in range(5)}}
+    assert graph_lines(few) == [f"  {count:7d}  {graph}" for graph, count in few.items()]
+    many = {**shared, **{f"{base}article/a{n}": 10 + n for n in range(30)}}
+    assert graph_lines(many) == [
+        *(f"  {count:7d}  {graph}" for graph, count in shared.items()),
+        f"  {sum(10 + n for n in range(30)):7d}  in 30 article graphs (each is in build.json)",
+    ]

@@ -128,11 +128,27 @@ def build(
     summary = result.summary
     typer.echo(f"Built {summary['build_id']}: {summary['triples']} triples in the merged graph.")
     typer.echo("Triples per named graph:")
-    for graph, count in summary["triples_per_graph"].items():
-        typer.echo(f"  {count:7d}  {graph}")
+    for line in graph_lines(summary["triples_per_graph"]):
+        typer.echo(line)
     typer.echo("Entities per class:")
     for name, count in summary["entities_per_class"].items():
         typer.echo(f"  {count:7d}  {name}")
+
+
+LISTED_GRAPHS = 20
+
+
+def graph_lines(triples_per_graph: dict[str, int], listed: int = LISTED_GRAPHS) -> list[str]:
+    """One line per named graph, or, past `listed` graphs, one per graph that is not an
+    article's and one for all the article graphs (an archive has thousands; build.json lists
+    each)."""
+    if len(triples_per_graph) <= listed:
+        return [f"  {count:7d}  {graph}" for graph, count in triples_per_graph.items()]
+    articles = {g: n for g, n in triples_per_graph.items() if "/graph/article/" in g}
+    lines = [f"  {n:7d}  {g}" for g, n in triples_per_graph.items() if g not in articles]
+    total = sum(articles.values())
+    lines.append(f"  {total:7d}  in {len(articles)} article graphs (each is in build.json)")
+    return lines
 
 
 @app.command()
