@@ -205,12 +205,14 @@ def test_a_removed_then_added_article_gives_the_full_build(
     assert lines[0].startswith("incremental build: 0 edited, 0 added, 1 removed")
     graphs = {str(g.value) for g in open_store(build).named_graphs()}
     assert not any(g.endswith("/article/a2") for g in graphs)
+    assert check_build(mini_project) == []  # every graph's build is there, and no idle one
     _assert_same_build(build, _full_build_of(mini_project, tmp_path / "full-without"))
 
     for name in ("a2.yaml", "a2.txt"):
         shutil.move(aside / name, articles / name)
     build, lines = _rebuild(mini_project)
     assert lines[0].startswith("incremental build: 0 edited, 1 added, 0 removed")
+    assert check_build(mini_project) == []
     _assert_same_build(build, _full_build_of(mini_project, tmp_path / "full-with"))
 
 
