@@ -4,6 +4,7 @@ current one holds the data a full build of the same inputs holds, with provenanc
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import os
@@ -23,6 +24,7 @@ import pytest
 import rdflib
 
 from page_heading import page_heading
+from scgraph import build as build_module
 from scgraph import build_inputs, pipeline
 from scgraph.build_inputs import INPUTS_FILE, read_inputs, recorded_inputs
 from scgraph.doctor import check_build
@@ -293,6 +295,22 @@ def test_an_incremental_build_records_the_files_stats_for_the_next(
     monkeypatch.setattr(build_inputs, "_read", lambda path: reads.append(path) or real_read(path))
     read_inputs(mini_project, recorded)
     assert not [path for path in reads if path.parent.name == "articles"]
+
+
+def test_a_rebuild_with_the_served_builds_id_replaces_its_activity(
+    mini_project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same inputs in the same second give the same build id, so the same activity: its new
+    description replaces the old one (two end times broke the Build shape), and the served
+    build, having the same inputs, stays served."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    served, _ = _rebuild(mini_project, full=True)
+    ended_later = dt.datetime.fromtimestamp(1700000005, tz=dt.UTC)
+    monkeypatch.setattr(build_module, "build_started_at", lambda: ended_later)
+    build, lines = _rebuild(mini_project)
+    assert lines[0].startswith("incremental build: 0 edited, 0 added, 0 removed")
+    assert build.name == served.name and resolve_build(mini_project.data_dir).resolve() == served
+    assert check_build(mini_project) == []
 
 
 def test_a_broken_edit_fails_at_its_line_and_leaves_current(mini_project: Settings) -> None:

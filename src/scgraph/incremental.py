@@ -219,6 +219,7 @@ def _write_update(
         ]
         delta.remove_article(article_id, records)
     delta.remove_metadata_generation()
+    delta.remove_activity(update.build_id)
     # Builds that no longer generated any graph leave, with their parts.
     pruned = delta.remove_builds_without_graphs()
     dumps = DumpParts(settings.data_dir)

@@ -93,6 +93,16 @@ class StoreDelta:
         metadata = ox.NamedNode(self.minter.metadata_graph)
         self.removed.update(self.store.quads_for_pattern(metadata, _GENERATED, None, metadata))
 
+    def remove_activity(self, build_id: str) -> None:
+        """Mark the description of build `build_id`'s activity, if the store has one: a build made
+        in the same second from the same inputs has the same id, and its description (its end
+        time may differ) replaces the old one. Its `prov:used` links belong to the graphs it
+        generated, and stay with them."""
+        build = ox.NamedNode(self.minter.build(build_id))
+        metadata = ox.NamedNode(self.minter.metadata_graph)
+        described = self.store.quads_for_pattern(build, None, None, metadata)
+        self.removed.update(quad for quad in described if quad.predicate != _USED)
+
     def remove_builds_without_graphs(self) -> list[str]:
         """Mark the activity of every build that generates no graph once the marked quads are
         gone (the new build's links are not in the store yet: it is not among them); returns
