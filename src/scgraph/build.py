@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from scgraph import __version__
 from scgraph.build_inputs import BuildInputs
+from scgraph.errors import BuildFailed
 from scgraph.iris import ONTOLOGY_IRI, IriMinter
 from scgraph.mapping.checks import (
     CheckedArticle,
@@ -33,6 +34,7 @@ from scgraph.mapping.checks import (
     ResolvedFact,
     TypedLiteral,
 )
+from scgraph.mapping.stream_check import DeclaredProject, check_article
 from scgraph.ontology import (
     FOAF,
     OA,
@@ -45,6 +47,7 @@ from scgraph.ontology import (
     XSD,
     Ontology,
 )
+from scgraph.origins import ArticleOrigins
 from scgraph.text import nfc
 
 SC = ONTOLOGY_IRI + "#"
@@ -98,7 +101,7 @@ class BuildOutput:
 
     build_id: str
     quads: list[ox.Quad]
-    origins: dict[str, Location] = field(default_factory=dict)
+    origins: Mapping[str, Location] = field(default_factory=dict)
     graphs: list[str] = field(default_factory=list)
     quad_count: int = 0
 
@@ -157,22 +160,74 @@ def stream_quads(
     `render_dumps`, the workers also render each article's dump part (`Part.rendered`)."""
     from scgraph.build_pool import article_parts  # the pool module imports this one
 
-    builder = QuadBuilder(project, ontology, minter, relative_to, sink, build_id)
+    builder = QuadBuilder(Identities.of(project), ontology, minter, relative_to, sink, build_id)
     # Fork before the first part reaches the sink: the sink may open a store, which a forked
     # process must not inherit.
     for built in article_parts(builder, project.articles, workers, render_dumps):
         builder.absorb(built)
-    builder.registry(project.registry)
-    builder.generated(minter.registry_graph, [project.registry_path])
+    _shared_parts(builder, project.registry, project.registry_path, started)
+    return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
+
+
+def stream_checked_quads(
+    project: DeclaredProject,
+    minter: IriMinter,
+    started: dt.datetime,
+    relative_to: Path,
+    sink: Sink,
+    workers: int = 1,
+    *,
+    build_id: str,
+    render_dumps: bool = False,
+) -> BuildOutput:
+    """`stream_quads` for a project whose articles are checked as they are built, in the
+    workers (mapping/stream_check.py), so that no process holds them all. Raises `BuildFailed`
+    with every problem of the project; `sink` gets no part after the first problem. The
+    articles' origins are not kept: they are made again when asked for (origins.py)."""
+    from scgraph.build_pool import checked_article_parts  # the pool module imports this one
+
+    identities = Identities(
+        [*((e.id, e.types) for e in project.registry), *project.entities()],
+        [a.id for a in project.articles],
+        project.individuals,
+    )
+    ontology = project.checker.onto
+    builder = QuadBuilder(identities, ontology, minter, relative_to, sink, build_id)
+    problems = list(project.problems)
+    for built, found in checked_article_parts(builder, project, workers, render_dumps):
+        problems.extend(found)
+        if built is not None and not problems:
+            builder.absorb(built, keep_origins=False)
+    if problems:
+        raise BuildFailed(problems)
+    _shared_parts(builder, project.registry, project.registry_path, started)
+    paths = {a.id: a.path for a in project.articles}
+
+    def origins_of(article_id: str) -> dict[str, Location]:
+        article, _ = check_article(project.checker, paths[article_id])
+        return builder.article_part(article).origins if article is not None else {}
+
+    origins = ArticleOrigins(
+        builder.origins, minter, project.checker.owner, list(paths), origins_of
+    )
+    return BuildOutput(build_id, [], origins, sorted(builder.graph_names), builder.emitted)
+
+
+def _shared_parts(
+    builder: QuadBuilder, registry: list[ResolvedEntity], registry_path: Path, started: dt.datetime
+) -> None:
+    """The parts after the articles': registry, ontology, this build's activity, provenance."""
+    minter = builder.minter
+    builder.registry(registry)
+    builder.generated(minter.registry_graph, [registry_path])
     builder.flush(REGISTRY_PART)
     builder.ontology_graph()
-    builder.generated(minter.ontology_graph, [ontology.path])
+    builder.generated(minter.ontology_graph, [builder.onto.path])
     builder.flush(ONTOLOGY_PART)
     builder.activity(started, build_started_at())
-    builder.flush(build_part_key(build_id))
+    builder.flush(build_part_key(builder.build_id))
     builder.metadata_generated()
     builder.flush(PROVENANCE_PART)
-    return BuildOutput(build_id, [], builder.origins, sorted(builder.graph_names), builder.emitted)
 
 
 def stream_article_update(
@@ -187,7 +242,7 @@ def stream_article_update(
     generation by this build), this build's activity and the metadata graph's link to it, `build`
     being the build's id and start. The other graphs keep the builds that generated them."""
     build_id, started = build
-    builder = QuadBuilder(project, ontology, minter, relative_to, sink, build_id)
+    builder = QuadBuilder(Identities.of(project), ontology, minter, relative_to, sink, build_id)
     # The shapes run on registry entities the articles describe: trace them as a full build does.
     for entity in project.registry:
         builder.origins[builder.entity_iris[entity.id]] = entity.location
@@ -218,6 +273,27 @@ def _typed(lexical: str, datatype: str) -> str:
     return str(ox.Literal(lexical, datatype=ox.NamedNode(XSD + datatype)))
 
 
+@dataclass(frozen=True)
+class Identities:
+    """What the builder must know of the whole project to make any article's quads: the IRI of
+    every entity an article may name."""
+
+    entities: Iterable[tuple[str, list[str]]]
+    """(id, types) of the registry's entities and of every article's."""
+    article_ids: Iterable[str]
+    individuals: dict[str, str]
+    """Ontology individual name → IRI."""
+
+    @classmethod
+    def of(cls, project: CheckedProject) -> Identities:
+        entities = [*project.registry, *(e for a in project.articles for e in a.entities)]
+        return cls(
+            [(e.id, e.types) for e in entities],
+            [a.id for a in project.articles],
+            project.individuals,
+        )
+
+
 @dataclass
 class ArticlePart:
     """One article's part, with what the builder learnt making it (see `QuadBuilder.absorb`)."""
@@ -231,7 +307,7 @@ class ArticlePart:
 class QuadBuilder:
     def __init__(
         self,
-        project: CheckedProject,
+        identities: Identities,
         ontology: Ontology,
         minter: IriMinter,
         relative_to: Path,
@@ -245,19 +321,16 @@ class QuadBuilder:
         self.onto = ontology
         self.minter = minter
         self.relative_to = relative_to
-        self.individuals = project.individuals
+        self.individuals = identities.individuals
         self.terms: dict[str, str] = {}  # IRI → its N-Triples term, checked once
         self.quads: set[Quad] = set()
         self.origins: dict[str, Location] = {}
         self.graph_names: set[str] = set()
         self.entity_iris: dict[str, str] = {}
-        self.entity_types: dict[str, list[str]] = {}
-        for entity in [*project.registry, *(e for a in project.articles for e in a.entities)]:
-            self.entity_iris[entity.id] = minter.entity(entity.types[0], entity.id)
-            self.entity_types[entity.id] = entity.types
-        for article in project.articles:
-            self.entity_iris[article.id] = minter.article(article.id)
-            self.entity_types[article.id] = ["Article"]
+        for entity_id, types in identities.entities:
+            self.entity_iris[entity_id] = minter.entity(types[0], entity_id)
+        for article_id in identities.article_ids:
+            self.entity_iris[article_id] = minter.article(article_id)
         self.mapping_files: dict[Path, str] = {}
 
     # Low-level writers
@@ -292,12 +365,14 @@ class QuadBuilder:
         finally:
             self.origins = origins
 
-    def absorb(self, built: ArticlePart) -> None:
+    def absorb(self, built: ArticlePart, keep_origins: bool = True) -> None:
         """Take in an article part made here or in a worker process: hand it to the sink and
-        remember its origins, graph and mapping file (provenance lists them once)."""
+        remember its graph, mapping file (provenance lists them once) and, `keep_origins`, its
+        origins."""
         self.emitted += built.part.count
         self.sink(built.part)
-        self.origins.update(built.origins)
+        if keep_origins:
+            self.origins.update(built.origins)
         self.graph_names.add(built.graph)
         self.mapping_files.update(built.mapping_files)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scgraph import __version__
-from scgraph.mapping.checks import ARTICLES_DIR, REGISTRY_FILE, CheckedProject
+from scgraph.mapping.checks import ARTICLES_DIR, REGISTRY_FILE
 from scgraph.settings import Settings
 
 INPUTS_FILE = "inputs.json"
@@ -127,9 +127,8 @@ def _stat(*paths: str) -> FileStat:
     return stat
 
 
-def with_entities(inputs: BuildInputs, project: CheckedProject) -> BuildInputs:
-    """`inputs` with the entity ids each article of `project` declares."""
-    entities = {a.id: [e.id for e in a.entities] for a in project.articles}
+def with_entities(inputs: BuildInputs, entities: dict[str, list[str]]) -> BuildInputs:
+    """`inputs` with the entity ids each article declares, by article id."""
     return BuildInputs(
         inputs.globals, inputs.articles, {**inputs.entities, **entities}, inputs.stats
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,7 +263,7 @@ def _check_shapes(
     settings: Settings,
     store: ox.Store,
     change: StoreChange,
-    origins: dict[str, Location],
+    origins: Mapping[str, Location],
     progress: Progress,
 ) -> None:
     """The shapes on the nodes `change` touched; raises `BuildFailed` with every violation."""

@@ -25,7 +25,7 @@ from scgraph.build import (
     build_id_for,
     build_quads,
     build_started_at,
-    stream_quads,
+    stream_checked_quads,
 )
 from scgraph.build_inputs import (
     BuildInputs,
@@ -39,6 +39,7 @@ from scgraph.dump_parts import DumpParts
 from scgraph.errors import BuildFailed, MappingError, StoreError, StoreNotFound
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import CheckedProject, check_project
+from scgraph.mapping.stream_check import DeclaredProject, declare_project
 from scgraph.ontology import Ontology, load_ontology
 from scgraph.search import INDEX_FILE, build_index_file
 from scgraph.settings import Settings
@@ -98,8 +99,9 @@ def check_built_shapes(
 
 
 @dataclass
-class _Checked:
-    project: CheckedProject
+class _Begun:
+    """What a build reads before it checks the mappings."""
+
     ontology: Ontology
     started: dt.datetime
     root: Path  # paths in provenance are relative to the project folder, wherever it is
@@ -108,18 +110,64 @@ class _Checked:
     build_id: str  # likewise: a build of the edit made in the same second gets another id
 
 
-def _check(settings: Settings, progress: Progress) -> _Checked:
+@dataclass
+class _Checked(_Begun):
+    project: CheckedProject
+
+
+@dataclass
+class _Declared(_Begun):
+    project: DeclaredProject
+    """Checked as its articles are built (stream_into_store)."""
+
+
+def _begin(settings: Settings) -> _Begun:
     started = build_started_at()
     root = settings.mappings_dir.resolve().parent
     # The served build's record spares reading the articles it shows unchanged.
     inputs = read_inputs(settings, _served_inputs(settings))
     digest, build_id = inputs.sha256, build_id_for(inputs, started)
-    clock = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir / "scgraph.ttl")
+    return _Begun(ontology, started, root, inputs, digest, build_id)
+
+
+def _check(settings: Settings, progress: Progress) -> _Checked:
+    begun = _begin(settings)
+    clock = time.perf_counter()
     progress(f"checking mappings in {settings.mappings_dir}")
-    project = check_project(settings.mappings_dir, ontology)
+    project = check_project(settings.mappings_dir, begun.ontology)
     progress(f"checked {len(project.articles)} articles ({time.perf_counter() - clock:.1f} s)")
-    return _Checked(project, ontology, started, root, inputs, digest, build_id)
+    return _Checked(**vars(begun), project=project)
+
+
+def _declare(settings: Settings, progress: Progress) -> _Declared:
+    """The first pass of a streamed check (mapping/stream_check.py); with problems already,
+    the second pass runs here, writing nothing, and `BuildFailed` reports them all."""
+    begun = _begin(settings)
+    clock = time.perf_counter()
+    progress(f"checking mappings in {settings.mappings_dir}")
+    project = declare_project(settings.mappings_dir, begun.ontology)
+    entities = sum(len(a.entities) for a in project.articles)
+    progress(
+        f"declared {len(project.articles)} articles, {entities} entities "
+        f"({time.perf_counter() - clock:.1f} s); each article is checked as it is built"
+    )
+    declared = _Declared(**vars(begun), project=project)
+    if project.problems:
+        stream_checked_quads(
+            project,
+            IriMinter(settings.base_iri),
+            begun.started,
+            begun.root,
+            _writes_nothing,
+            workers=BUILD_WORKERS,
+            build_id=begun.build_id,
+        )
+    return declared
+
+
+def _writes_nothing(part: Part) -> None:
+    raise AssertionError("a build with problems hands no part to its sink")
 
 
 def _served_inputs(settings: Settings) -> BuildInputs | None:
@@ -143,13 +191,13 @@ def make_quads(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
 
 def stream_into_store(
     settings: Settings,
-    checked: _Checked,
+    declared: _Declared,
     directory: Path,
     progress: Progress = _quiet,
     dumps: DumpParts | None = None,
 ) -> BuildOutput:
-    """Turn the checked mappings into quads, article by article, straight into a new store
-    (and into `dumps`, when given)."""
+    """Check each article and turn it into quads, article by article, straight into a new store
+    (and into `dumps`, when given); raises `BuildFailed` with every problem found."""
     clock = time.perf_counter()
     writer = StoreWriter(directory)
     minter = IriMinter(settings.base_iri)
@@ -159,29 +207,30 @@ def stream_into_store(
         if dumps is not None:
             dumps.add(part)
 
-    output = stream_quads(
-        checked.project,
-        checked.ontology,
-        minter,
-        checked.started,
-        checked.root,
-        sink,
-        workers=BUILD_WORKERS,
-        build_id=checked.build_id,
-        render_dumps=dumps is not None,
-    )
-    writer.close()
-    progress(f"stored {output.quad_count} quads ({time.perf_counter() - clock:.1f} s)")
+    try:
+        output = stream_checked_quads(
+            declared.project,
+            minter,
+            declared.started,
+            declared.root,
+            sink,
+            workers=BUILD_WORKERS,
+            build_id=declared.build_id,
+            render_dumps=dumps is not None,
+        )
+    finally:
+        writer.close()
+    progress(f"checked and stored {output.quad_count} quads ({time.perf_counter() - clock:.1f} s)")
     return output
 
 
 def run_build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     """Check, write a fresh store, check its shapes, add dumps and summary, switch `current`."""
-    checked = _check(settings, progress)
+    declared = _declare(settings, progress)
     builds = settings.data_dir / BUILDS_DIR
     builds.mkdir(parents=True, exist_ok=True)
     with exclusive_build_lock(settings.data_dir):
-        return _write_and_publish(settings, checked, builds, progress)
+        return _write_and_publish(settings, declared, builds, progress)
 
 
 @contextmanager
@@ -196,14 +245,14 @@ def exclusive_build_lock(data_dir: Path) -> Iterator[None]:
 
 
 def _write_and_publish(
-    settings: Settings, checked: _Checked, builds: Path, progress: Progress
+    settings: Settings, declared: _Declared, builds: Path, progress: Progress
 ) -> BuildResult:
     # The build id is known once the quads are made: stage under a name of our own.
     with staged_build(builds) as staging:
         progress(f"writing the store into {staging}")
         written = store_path(staging)
         dumps = DumpParts(settings.data_dir)
-        output = stream_into_store(settings, checked, written, progress, dumps)
+        output = stream_into_store(settings, declared, written, progress, dumps)
         build_dir = builds / output.build_id
         # The shapes run on the store just written (its default graph is the merge): a violation
         # removes the staging directory below, so nothing is published.
@@ -211,9 +260,9 @@ def _write_and_publish(
         checksums = dumps.write(staging / DUMPS_DIR)
         build_index_file(written, settings.base_iri, staging / INDEX_FILE)
         summary = summarize(open_store(written), output.build_id, settings.base_iri, checksums)
-        summary["inputs_sha256"] = checked.inputs_sha256
+        summary["inputs_sha256"] = declared.inputs_sha256
         write_summary(staging, summary)
-        write_inputs(staging, with_entities(checked.inputs, checked.project))
+        write_inputs(staging, with_entities(declared.inputs, declared.project.entity_ids()))
         move_into_place(staging, build_dir)
     publish_build(settings.data_dir, build_dir)
     progress(f"published {build_dir}")

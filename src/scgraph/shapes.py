@@ -9,7 +9,7 @@ hundred articles.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,7 +29,7 @@ SELECT DISTINCT ?sub ?class WHERE { ?sub <http://www.w3.org/2000/01/rdf-schema#s
 def find_violations(
     store: ox.Store,
     shapes: rdflib.Graph,
-    origins: dict[str, Location],
+    origins: Mapping[str, Location],
     shapes_path: Path,
     store_dir: Path | None = None,
     focus: Focus | None = None,
@@ -108,7 +108,7 @@ def _rdflib(term: object) -> rdflib.term.Node:
 
 
 def check_shapes(
-    data: rdflib.Graph, shapes: rdflib.Graph, origins: dict[str, Location], shapes_path: Path
+    data: rdflib.Graph, shapes: rdflib.Graph, origins: Mapping[str, Location], shapes_path: Path
 ) -> list[ShaclViolation]:
     """Every SHACL violation, reported at the mapping place that produced its focus node."""
     from pyshacl import validate  # the reference, for tests: not loaded by every command
@@ -150,7 +150,7 @@ def _violation(
     path: str | None,
     message: str | None,
     value: str | None,
-    origins: dict[str, Location],
+    origins: Mapping[str, Location],
     shapes_path: Path,
 ) -> ShaclViolation:
     origin = _origin(focus, origins) or Location(shapes_path, 1, 1)
@@ -163,7 +163,7 @@ def _violation(
     return ShaclViolation(origin.path, origin.line, origin.column, reason, focus)
 
 
-def _origin(focus: str, origins: dict[str, Location]) -> Location | None:
+def _origin(focus: str, origins: Mapping[str, Location]) -> Location | None:
     if focus in origins:
         return origins[focus]
     for suffix in ("-target", "-selector"):

@@ -91,6 +91,17 @@ class TypedLiteral:
     lang: str | None = None
 
 
+@dataclass(frozen=True)
+class Declaration:
+    """An entity's identity as its mapping declares it: what the cross-file checks need."""
+
+    id: str
+    types: list[str]
+    types_ok: bool
+    """Whether every type is a class of the ontology that mappings may use."""
+    location: Location
+
+
 @dataclass
 class ResolvedEntity:
     id: str
@@ -141,7 +152,7 @@ class CheckedProject:
 
 
 @dataclass
-class _ParsedArticle:
+class ParsedArticle:
     id: str
     loaded: LoadedYaml
     header: ArticleHeader | None
@@ -171,13 +182,13 @@ def check_project(
     """
     problems: list[MappingError] = []
     registry_path = mappings_dir / REGISTRY_FILE
-    registry_loaded, registry_entities = _parse_registry(registry_path, problems)
+    registry_loaded, registry_entities = parse_registry(registry_path, problems)
     paths = sorted((mappings_dir / ARTICLES_DIR).glob("*.yaml") if only is None else only)
     parsed = []
     for article, article_problems in _parse_articles(paths, workers):
         parsed.append(article)
         problems.extend(article_problems)
-    checker = _Checker(ontology, problems)
+    checker = Checker(ontology, problems)
     project = checker.check(registry_path, registry_loaded, registry_entities, parsed)
     if problems:
         raise BuildFailed(problems)
@@ -187,9 +198,9 @@ def check_project(
 def check_mapping(path: Path, mappings_dir: Path, ontology: Ontology) -> list[MappingError]:
     """Every problem in one article mapping, checked against the registry of `mappings_dir`."""
     problems: list[MappingError] = []
-    registry_loaded, registry_entities = _parse_registry(mappings_dir / REGISTRY_FILE, [])
-    parsed = [_parse_article(path, problems)]
-    _Checker(ontology, problems).check(
+    registry_loaded, registry_entities = parse_registry(mappings_dir / REGISTRY_FILE, [])
+    parsed = [parse_article(path, problems)]
+    Checker(ontology, problems).check(
         mappings_dir / REGISTRY_FILE, registry_loaded, registry_entities, parsed
     )
     return sorted(problems, key=MappingError.sort_key)
@@ -197,7 +208,7 @@ def check_mapping(path: Path, mappings_dir: Path, ontology: Ontology) -> list[Ma
 
 def _parse_articles(
     paths: list[Path], workers: int
-) -> Iterator[tuple[_ParsedArticle, list[MappingError]]]:
+) -> Iterator[tuple[ParsedArticle, list[MappingError]]]:
     """`_parse_alone` of each path, in order, in `workers` forked processes when there are
     several articles. An article needs nothing but its two files, so a worker shares no state."""
     if workers < 2 or len(paths) < 2:
@@ -207,9 +218,9 @@ def _parse_articles(
         yield from pool.imap(_parse_alone, paths, chunksize=8)
 
 
-def _parse_alone(path: Path) -> tuple[_ParsedArticle, list[MappingError]]:
+def _parse_alone(path: Path) -> tuple[ParsedArticle, list[MappingError]]:
     problems: list[MappingError] = []
-    article = _parse_article(path, problems)
+    article = parse_article(path, problems)
     article.loaded.data = None  # parsed into models: only the positions are needed from here
     return article, problems
 
@@ -270,7 +281,7 @@ def _expect_list(
     return data
 
 
-def _parse_registry(
+def parse_registry(
     path: Path, problems: list[MappingError]
 ) -> tuple[LoadedYaml | None, list[tuple[DataPath, RegistryEntity]]]:
     loaded, errors = load_yaml(path)
@@ -289,12 +300,16 @@ def _parse_registry(
     return loaded, entities
 
 
-def _parse_article(path: Path, problems: list[MappingError]) -> _ParsedArticle:
+def parse_article(
+    path: Path, problems: list[MappingError], with_quotes: bool = True
+) -> ParsedArticle:
+    """An article's mapping read into models and, `with_quotes`, its text and the quotes
+    located in it; problems are added to `problems`."""
     article_id = path.stem
     loaded, errors = load_yaml(path)
     problems.extend(errors)
     if loaded is None:
-        return _ParsedArticle(article_id, LoadedYaml(path, None), None, [], [], None)
+        return ParsedArticle(article_id, LoadedYaml(path, None), None, [], [], None)
     top = _expect_mapping(loaded.data, (), set(ArticleMapping.model_fields), loaded, problems)
     header_data = top.get("article")
     header: ArticleHeader | None = None
@@ -341,6 +356,8 @@ def _parse_article(path: Path, problems: list[MappingError]) -> _ParsedArticle:
         if subject_fact is not None:
             facts.append((("facts", index), subject_fact, subject_fact.subject))
 
+    if not with_quotes:
+        return ParsedArticle(article_id, loaded, header, entities, facts, None)
     text_path = path.with_suffix(".txt")
     text: str | None = None
     try:
@@ -356,13 +373,13 @@ def _parse_article(path: Path, problems: list[MappingError]) -> _ParsedArticle:
         (*at, "quote"): _find_quotes(model.quote, (*at, "quote"), loaded, text)
         for at, model in quoted
     }
-    return _ParsedArticle(article_id, loaded, header, entities, facts, text, quotes)
+    return ParsedArticle(article_id, loaded, header, entities, facts, text, quotes)
 
 
 # Cross-file checks: ids, references, terms, literals, quotes.
 
 
-class _Checker:
+class Checker:
     def __init__(self, ontology: Ontology, problems: list[MappingError]) -> None:
         self.onto = ontology
         self.problems = problems
@@ -375,20 +392,20 @@ class _Checker:
         registry_path: Path,
         registry_loaded: LoadedYaml | None,
         registry_entities: list[tuple[DataPath, RegistryEntity]],
-        parsed: list[_ParsedArticle],
+        parsed: list[ParsedArticle],
     ) -> CheckedProject:
         registry: list[ResolvedEntity] = []
         if registry_loaded is not None:
             for at, shared in registry_entities:
-                declared_shared = self._declare(shared, None, registry_loaded, at)
+                declared_shared = self.declare(shared, None, registry_loaded, at)
                 if declared_shared is not None:
                     registry.append(declared_shared)
-        declared: list[tuple[_ParsedArticle, list[ResolvedEntity]]] = []
+        declared: list[tuple[ParsedArticle, list[ResolvedEntity]]] = []
         for article in parsed:
             entities = []
             for at, model in article.entities:
                 quotes = self._quotes(article, (*at, "quote"))
-                resolved = self._declare(model, article.id, article.loaded, at)
+                resolved = self.declare(model, article.id, article.loaded, at)
                 if resolved is not None:
                     resolved.quotes = quotes
                     entities.append(resolved)
@@ -401,11 +418,17 @@ class _Checker:
         individuals = {name: term.iri for name, term in self.onto.individuals.items()}
         return CheckedProject(registry_path, registry, articles, individuals)
 
-    def _declare(
+    def declare(
         self, model: EntityBase, article_id: str | None, loaded: LoadedYaml, at: DataPath
     ) -> ResolvedEntity | None:
+        declaration = self.declaration(model, loaded, at)
+        if not self.register(declaration, article_id):
+            return None
+        return ResolvedEntity(model.id, model.types, model, article_id, declaration.location)
+
+    def declaration(self, model: EntityBase, loaded: LoadedYaml, at: DataPath) -> Declaration:
+        """The entity's identity, its types checked against the ontology (problems noted)."""
         line, column = loaded.where((*at, "id"))
-        here = Location(loaded.path, line, column)
         types_ok = True
         for index, name in enumerate(model.types):
             type_at = (*at, "type", index) if isinstance(model.type, list) else (*at, "type")
@@ -417,21 +440,41 @@ class _Checker:
                     loaded.error(TermMisuse, type_at, f"class '{name}' is written by the build")
                 )
                 types_ok = False
-        if model.id in self.declared_at:
-            first = self.declared_at[model.id]
-            reason = f"duplicate id '{model.id}' (first declared at {first})"
-            self.problems.append(DuplicateId(loaded.path, line, column, reason))
-            return None
-        self.declared_at[model.id] = here
-        self.owner[model.id] = article_id
-        self.types[model.id] = model.types if types_ok else []
-        return ResolvedEntity(model.id, model.types, model, article_id, here)
+        return Declaration(model.id, model.types, types_ok, Location(loaded.path, line, column))
+
+    def register(self, declaration: Declaration, article_id: str | None) -> bool:
+        """Record a declared entity for the cross-file checks; False (a problem noted) if its
+        id was declared before."""
+        here = declaration.location
+        if declaration.id in self.declared_at:
+            first = self.declared_at[declaration.id]
+            reason = f"duplicate id '{declaration.id}' (first declared at {first})"
+            self.problems.append(DuplicateId(here.path, here.line, here.column, reason))
+            return False
+        self.declared_at[declaration.id] = here
+        self.owner[declaration.id] = article_id
+        self.types[declaration.id] = declaration.types if declaration.types_ok else []
+        return True
+
+    def check_registered_article(self, article: ParsedArticle) -> CheckedArticle | None:
+        """`article` checked against the entities registered so far, its own included (the
+        second pass of a streamed check: see stream_check.py)."""
+        entities = []
+        for at, model in article.entities:
+            quotes = self._quotes(article, (*at, "quote"))
+            line, column = article.loaded.where((*at, "id"))
+            here = Location(article.loaded.path, line, column)
+            if self.declared_at.get(model.id) == here:  # not a duplicate of an earlier one
+                entities.append(
+                    ResolvedEntity(model.id, model.types, model, article.id, here, quotes)
+                )
+        return self._check_article(article, entities)
 
     def _unknown_class(self, name: str) -> str:
         return f"unknown class '{name}'{_suggest(name, self.onto.classes)}"
 
     def _check_article(
-        self, article: _ParsedArticle, entities: list[ResolvedEntity]
+        self, article: ParsedArticle, entities: list[ResolvedEntity]
     ) -> CheckedArticle | None:
         loaded = article.loaded
         text = article.text
@@ -456,7 +499,7 @@ class _Checker:
 
     def _check_fact(
         self,
-        article: _ParsedArticle,
+        article: ParsedArticle,
         at: DataPath,
         fact: Fact,
         subject: str | None,
@@ -503,7 +546,7 @@ class _Checker:
         )
 
     def _objects(
-        self, article: _ParsedArticle, at: DataPath, fact: Fact, prop: PropertyTerm
+        self, article: ParsedArticle, at: DataPath, fact: Fact, prop: PropertyTerm
     ) -> list[str | TypedLiteral] | None:
         loaded = article.loaded
         if prop.is_object:
@@ -585,7 +628,7 @@ class _Checker:
     def _name(self, iri: str) -> str:
         return self.onto.local_name(iri) or iri
 
-    def _quotes(self, article: _ParsedArticle, at: DataPath) -> list[QuoteSpan]:
+    def _quotes(self, article: ParsedArticle, at: DataPath) -> list[QuoteSpan]:
         """The quotes at `at`, found while parsing; their problems are reported now."""
         spans, problems = article.quotes[at]
         self.problems.extend(problems)

@@ -1,0 +1,143 @@
+"""A project checked article by article, for a full build that must not hold it whole.
+
+`check_project` keeps every article it checked (models, texts, located quotes): ~0.2 MB per
+generated article, ~0.5 MB of the process, so 10,000 articles took 5–6 GB before a quad was
+written. A full build checks in two passes instead:
+
+1. `declare_project`: each article is parsed in a worker process, which sends back only its
+   entities' identities (id, types, where declared) and the problems with their types; the parent
+   registers them in order, as `check_project` does (duplicates, owners, types).
+2. `check_article`, in worker processes forked after the first pass (so holding every identity):
+   each article is parsed again and checked against them; the build makes its quads there too
+   (build_pool.py), and the parent receives the quads and the problems, never the article.
+
+The problems are those `check_project` reports (tests/test_stream_check.py compares them). The
+second parse costs the first pass's time again (~3% of a build) for memory that no longer grows
+with the article count beyond the identities.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scgraph.errors import MappingError
+from scgraph.mapping.checks import (
+    ARTICLES_DIR,
+    PARSE_WORKERS,
+    REGISTRY_FILE,
+    CheckedArticle,
+    Checker,
+    Declaration,
+    ResolvedEntity,
+    parse_article,
+    parse_registry,
+)
+from scgraph.ontology import Ontology
+
+
+@dataclass(frozen=True)
+class DeclaredArticle:
+    id: str
+    path: Path
+    entities: list[tuple[str, list[str]]]
+    """(id, types) of each entity it declares (and no earlier file did)."""
+
+
+@dataclass
+class DeclaredProject:
+    """Every entity's identity, without the articles' statements: the first pass's result."""
+
+    registry_path: Path
+    registry: list[ResolvedEntity]
+    articles: list[DeclaredArticle]
+    individuals: dict[str, str]
+    checker: Checker
+    """The identities registered for the cross-file checks; its `problems` so far."""
+
+    @property
+    def problems(self) -> list[MappingError]:
+        return self.checker.problems
+
+    def entity_ids(self) -> dict[str, list[str]]:
+        """Article id → the ids of the entities it declares."""
+        return {a.id: [entity_id for entity_id, _ in a.entities] for a in self.articles}
+
+    def entities(self) -> Iterator[tuple[str, list[str]]]:
+        """(id, types) of every article's entities."""
+        for article in self.articles:
+            yield from article.entities
+
+
+_ontology: Ontology | None = None  # what the first pass's forked workers inherit
+
+
+def declare_project(
+    mappings_dir: Path, ontology: Ontology, workers: int = PARSE_WORKERS
+) -> DeclaredProject:
+    """The registry checked and every article's entities registered, in `check_project`'s order;
+    the problems found so far are in the result (the second pass reports the others)."""
+    checker = Checker(ontology, [])
+    registry_path = mappings_dir / REGISTRY_FILE
+    registry_loaded, registry_entities = parse_registry(registry_path, checker.problems)
+    registry: list[ResolvedEntity] = []
+    if registry_loaded is not None:
+        for at, shared in registry_entities:
+            resolved = checker.declare(shared, None, registry_loaded, at)
+            if resolved is not None:
+                registry.append(resolved)
+    paths = sorted((mappings_dir / ARTICLES_DIR).glob("*.yaml"))
+    articles = []
+    known_types: dict[tuple[str, ...], list[str]] = {}  # one list per combination of types
+    for path, declarations, problems in _declarations(paths, ontology, workers):
+        checker.problems.extend(problems)
+        entities = []
+        for declaration in declarations:
+            if checker.register(declaration, path.stem):
+                types = known_types.setdefault(tuple(declaration.types), declaration.types)
+                entities.append((declaration.id, types))
+        articles.append(DeclaredArticle(path.stem, path, entities))
+    individuals = {name: term.iri for name, term in ontology.individuals.items()}
+    return DeclaredProject(registry_path, registry, articles, individuals, checker)
+
+
+def check_article(checker: Checker, path: Path) -> tuple[CheckedArticle | None, list[MappingError]]:
+    """One article parsed again and checked against the registered identities, with every
+    problem of its file but those the first pass reported (types, duplicate ids)."""
+    problems: list[MappingError] = []
+    parsed = parse_article(path, problems)
+    own = Checker(checker.onto, problems)
+    own.owner, own.declared_at, own.types = checker.owner, checker.declared_at, checker.types
+    return own.check_registered_article(parsed), problems
+
+
+def _declarations(
+    paths: list[Path], ontology: Ontology, workers: int
+) -> Iterator[tuple[Path, list[Declaration], list[MappingError]]]:
+    global _ontology
+    if workers < 2 or len(paths) < 2:
+        _ontology = ontology
+        try:
+            yield from map(_declare_alone, paths)
+        finally:
+            _ontology = None
+        return
+    _ontology = ontology
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            _ontology = None  # the workers have their copy
+            yield from pool.imap(_declare_alone, paths, chunksize=8)
+    finally:
+        _ontology = None
+
+
+def _declare_alone(path: Path) -> tuple[Path, list[Declaration], list[MappingError]]:
+    """An article's entity declarations and their type problems (its other problems are the
+    second pass's to report)."""
+    assert _ontology is not None, "runs under _declarations"
+    parsed = parse_article(path, [], with_quotes=False)
+    checker = Checker(_ontology, [])
+    declarations = [checker.declaration(model, parsed.loaded, at) for at, model in parsed.entities]
+    return path, declarations, checker.problems
