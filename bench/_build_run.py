@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Pipeline attribute → stage name, in the order a build reaches them.
 STAGES = {
     "load_ontology": "ontology",
-    "check_project": "check mappings",
-    "stream_into_store": "quads into store",
+    "declare_project": "declare entities",
+    "stream_into_store": "quads into store",  # each article checked there too
     "check_built_shapes": "SHACL",
     "build_index_file": "search index",
     "summarize": "summary",

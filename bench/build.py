@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (30, 100)  # larger sizes with --sizes (see docs/scaling.md for their cost)
 TARGET_ARTICLES, TARGET_SECONDS, TARGET_RSS_MB = 10_000, 120.0, 2048.0  # issue 7
 SHORT = {
-    "check mappings": "check",
-    "quads into store": "quads",
+    "declare entities": "declare",
+    "quads into store": "check+quads",
     "SHACL": "shacl",
     "dumps": "dumps",
     "search index": "index",

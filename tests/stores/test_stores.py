@@ -21,6 +21,7 @@ from scgraph.graph_store import GraphStore
 from scgraph.kg import KnowledgeGraph
 from scgraph.queries import ExampleQuery, canonical, load_examples, read_expected
 from scgraph.remote_store import RemoteStore
+from scgraph.search import collect_entities
 from scgraph.settings import Settings
 
 EXAMPLES = load_examples(Path(__file__).resolve().parents[2] / "queries")
@@ -364,3 +365,14 @@ def _virtuoso_case(request: pytest.FixtureRequest) -> StoreCase:
     request.getfixturevalue("virtuoso_server")
     case: StoreCase = request.getfixturevalue("_virtuoso_case")
     return case
+
+
+def test_the_search_entities_read_from_the_store_are_the_same(
+    store_kind: StoreCase, embedded: StoreCase, built: Settings
+) -> None:
+    """The index of a build made before index files is read from its store, remote too: label
+    query with the build's own nodes left out, then types asked in batches of IRIs."""
+    expected = collect_entities(embedded.store, built.base_iri)
+    assert len(expected) > 100
+    assert not any("/id/evidence/" in entity.iri for entity in expected)
+    assert collect_entities(store_kind.store, built.base_iri) == expected
