@@ -10,8 +10,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from scgraph import pipeline
 from scgraph.build import Part, stream_checked_quads
-from scgraph.errors import BuildFailed, DuplicateId, MappingError, QuoteNotFound
+from scgraph.errors import (
+    BuildFailed,
+    ChangedDuringBuild,
+    DuplicateId,
+    MappingError,
+    QuoteNotFound,
+)
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import check_project
 from scgraph.mapping.stream_check import check_article, declare_project
@@ -55,7 +62,7 @@ def checked_streamed(mappings: Path, ontology: Ontology, workers: int) -> Report
     project = declare_project(mappings, ontology, workers)
     problems = list(project.problems)
     for article in project.articles:
-        problems.extend(check_article(project.checker, article.path)[1])
+        problems.extend(check_article(project.checker, article)[1])
     return reported(problems)
 
 
@@ -88,7 +95,7 @@ def test_a_clean_article_checked_in_the_second_pass_is_check_projects(
     assert project.problems == []
     assert project.registry == whole.registry
     assert project.individuals == whole.individuals
-    streamed = [check_article(project.checker, a.path) for a in project.articles]
+    streamed = [check_article(project.checker, a) for a in project.articles]
     assert [problems for _, problems in streamed] == [[], []]
     assert [article for article, _ in streamed] == whole.articles
     assert project.entity_ids() == {a.id: [e.id for e in a.entities] for a in whole.articles}
@@ -179,3 +186,46 @@ def test_problems_of_the_first_pass_stop_the_build_before_it_writes(
         run_build(mini_project)
     assert reported(failed.value.problems) == expected
     assert sorted((mini_project.data_dir / BUILDS_DIR).iterdir()) == builds
+
+
+def test_a_mapping_edited_between_the_passes_is_reported_not_misread(
+    tmp_path: Path, ontology: Ontology
+) -> None:
+    """The second pass checks against the identities the first one read: an article edited in
+    between (an editor saving during a long build) would lose or mistake its entities."""
+    shutil.copytree(MINI, tmp_path / "m")
+    project = declare_project(tmp_path / "m", ontology, workers=1)
+    edited, untouched = project.articles
+    edited.path.write_text(
+        edited.path.read_text(encoding="utf-8").replace("nguyen-van-an", "nguyen-van-binh"),
+        encoding="utf-8",
+    )
+    article, problems = check_article(project.checker, edited)
+    assert article is None
+    assert [(type(p), p.path, p.line) for p in problems] == [(ChangedDuringBuild, edited.path, 1)]
+    assert "run the build again" in problems[0].reason
+    article, problems = check_article(project.checker, untouched)
+    assert problems == [] and article is not None
+    assert (article.id, len(article.entities)) == ("a2", 3)
+
+
+def test_a_build_during_which_a_mapping_is_edited_fails_and_publishes_nothing(
+    mini_project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = fingerprint(mini_project.data_dir)
+    a2 = mini_project.mappings_dir / "articles" / "a2.yaml"
+    declare = pipeline.declare_project
+
+    def declare_then_edit(mappings: Path, ontology: Ontology) -> object:
+        declared = declare(mappings, ontology)
+        a2.write_text(a2.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+        return declared
+
+    monkeypatch.setattr(pipeline, "declare_project", declare_then_edit)
+    with pytest.raises(BuildFailed) as failed:
+        run_build(mini_project)
+    assert [(type(p), p.path) for p in failed.value.problems] == [(ChangedDuringBuild, a2)]
+    assert fingerprint(mini_project.data_dir) == before
+    monkeypatch.undo()
+    run_build(mini_project)  # run again, as the message says: the edit is built
+    assert fingerprint(mini_project.data_dir) != before

@@ -201,14 +201,14 @@ def stream_checked_quads(
     if problems:
         raise BuildFailed(problems)
     _shared_parts(builder, project.registry, project.registry_path, started)
-    paths = {a.id: a.path for a in project.articles}
+    articles = {a.id: a for a in project.articles}
 
     def origins_of(article_id: str) -> dict[str, Location]:
-        article, _ = check_article(project.checker, paths[article_id])
+        article, _ = check_article(project.checker, articles[article_id])
         return builder.article_part(article).origins if article is not None else {}
 
     origins = ArticleOrigins(
-        builder.origins, minter, project.checker.owner, list(paths), origins_of
+        builder.origins, minter, project.checker.owner, list(articles), origins_of
     )
     return BuildOutput(build_id, [], origins, sorted(builder.graph_names), builder.emitted)
 

@@ -17,14 +17,13 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.pool import AsyncResult, Pool
-from pathlib import Path
 from typing import Any, TypeVar
 
 from scgraph.build import ArticlePart, QuadBuilder
 from scgraph.dump_parts import render
 from scgraph.errors import MappingError
 from scgraph.mapping.checks import CheckedArticle
-from scgraph.mapping.stream_check import DeclaredProject, check_article
+from scgraph.mapping.stream_check import DeclaredArticle, DeclaredProject, check_article
 
 BUILD_WORKERS = min(2, os.cpu_count() or 1)  # the target machine has 2 cores
 T = TypeVar("T")
@@ -86,7 +85,7 @@ def checked_article_parts(
     failed = multiprocessing.get_context("fork").RawValue("b", bool(project.problems))
     if workers < 2 or len(articles) < 2:
         for article in articles:
-            checked = _checked_part(builder, project, render_dumps, failed, article.path)
+            checked = _checked_part(builder, project, render_dumps, failed, article)
             failed.value = failed.value or bool(checked[1])
             yield checked
         return
@@ -105,13 +104,17 @@ def checked_article_parts(
 def _checked_article(number: int) -> Checked:
     assert _streamed is not None, "runs in a worker forked by checked_article_parts"
     builder, project, render_dumps, failed = _streamed
-    return _checked_part(builder, project, render_dumps, failed, project.articles[number].path)
+    return _checked_part(builder, project, render_dumps, failed, project.articles[number])
 
 
 def _checked_part(
-    builder: QuadBuilder, project: DeclaredProject, render_dumps: bool, failed: Any, path: Path
+    builder: QuadBuilder,
+    project: DeclaredProject,
+    render_dumps: bool,
+    failed: Any,
+    declared: DeclaredArticle,
 ) -> Checked:
-    article, problems = check_article(project.checker, path)
+    article, problems = check_article(project.checker, declared)
     if article is None or problems or failed.value:
         return None, problems
     return _rendered(builder.article_part(article), render_dumps), []

@@ -13,6 +13,7 @@ ScgraphError
 │   │   └── MalformedDate        a date or year that does not parse
 │   ├── QuoteNotFound            a quote that is not in the article text
 │   ├── MissingArticleText       a mapping without its article text beside it
+│   ├── ChangedDuringBuild       a mapping edited while a full build was reading it
 │   └── ShaclViolation           a SHACL shape the built graph violates, traced to its mapping
 ├── BuildFailed                  a build or validation stopped by one or more MappingErrors
 ├── OntologyError                the ontology files themselves are unusable
@@ -108,6 +109,10 @@ class QuoteNotFound(MappingError):
 
 class MissingArticleText(MappingError):
     """A mapping file whose article text file is missing."""
+
+
+class ChangedDuringBuild(MappingError):
+    """A mapping file that changed between the two readings of a full build (stream_check.py)."""
 
 
 class ShaclViolation(MappingError):

@@ -1,7 +1,9 @@
 """Run a whole build: check the mappings, make the quads, check the shapes, write and publish.
 
-Nothing is written until every check has passed, and the served store only changes when the new
-build is complete (see store.py).
+A full build checks each article as it builds it (mapping/stream_check.py), so its store is
+written while the checks run, in a staging directory that a failed check removes: nothing is
+published unless every check has passed, and the served store only changes when the new build is
+complete (see store.py).
 """
 
 from __future__ import annotations

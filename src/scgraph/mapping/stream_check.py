@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scgraph.errors import MappingError
+from scgraph.errors import ChangedDuringBuild, MappingError
 from scgraph.mapping.checks import (
     ARTICLES_DIR,
     PARSE_WORKERS,
@@ -37,6 +37,9 @@ from scgraph.mapping.checks import (
 )
 from scgraph.ontology import Ontology
 
+Stamp = tuple[int, int, int] | None
+"""A file's size, modification time and inode as the first pass read it (None: unreadable)."""
+
 
 @dataclass(frozen=True)
 class DeclaredArticle:
@@ -44,6 +47,8 @@ class DeclaredArticle:
     path: Path
     entities: list[tuple[str, list[str]]]
     """(id, types) of each entity it declares (and no earlier file did)."""
+    stamp: Stamp
+    """The second pass reads the file only if it still has this stamp."""
 
 
 @dataclass
@@ -91,31 +96,47 @@ def declare_project(
     paths = sorted((mappings_dir / ARTICLES_DIR).glob("*.yaml"))
     articles = []
     known_types: dict[tuple[str, ...], list[str]] = {}  # one list per combination of types
-    for path, declarations, problems in _declarations(paths, ontology, workers):
+    for path, stamp, declarations, problems in _declarations(paths, ontology, workers):
         checker.problems.extend(problems)
         entities = []
         for declaration in declarations:
             if checker.register(declaration, path.stem):
                 types = known_types.setdefault(tuple(declaration.types), declaration.types)
                 entities.append((declaration.id, types))
-        articles.append(DeclaredArticle(path.stem, path, entities))
+        articles.append(DeclaredArticle(path.stem, path, entities, stamp))
     individuals = {name: term.iri for name, term in ontology.individuals.items()}
     return DeclaredProject(registry_path, registry, articles, individuals, checker)
 
 
-def check_article(checker: Checker, path: Path) -> tuple[CheckedArticle | None, list[MappingError]]:
+def check_article(
+    checker: Checker, article: DeclaredArticle
+) -> tuple[CheckedArticle | None, list[MappingError]]:
     """One article parsed again and checked against the registered identities, with every
-    problem of its file but those the first pass reported (types, duplicate ids)."""
+    problem of its file but those the first pass reported (types, duplicate ids). A file edited
+    since the first pass is not checked against identities it no longer declares: that is
+    reported instead (`ChangedDuringBuild`)."""
     problems: list[MappingError] = []
-    parsed = parse_article(path, problems)
+    before = _stamp(article.path)
+    parsed = parse_article(article.path, problems)
+    if not before == _stamp(article.path) == article.stamp:
+        reason = "the file changed while the build was reading it; run the build again"
+        return None, [ChangedDuringBuild(article.path, 1, 1, reason)]
     own = Checker(checker.onto, problems)
     own.owner, own.declared_at, own.types = checker.owner, checker.declared_at, checker.types
     return own.check_registered_article(parsed), problems
 
 
+def _stamp(path: Path) -> Stamp:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ino)
+
+
 def _declarations(
     paths: list[Path], ontology: Ontology, workers: int
-) -> Iterator[tuple[Path, list[Declaration], list[MappingError]]]:
+) -> Iterator[tuple[Path, Stamp, list[Declaration], list[MappingError]]]:
     global _ontology
     if workers < 2 or len(paths) < 2:
         _ontology = ontology
@@ -133,11 +154,17 @@ def _declarations(
         _ontology = None
 
 
-def _declare_alone(path: Path) -> tuple[Path, list[Declaration], list[MappingError]]:
+def _declare_alone(path: Path) -> tuple[Path, Stamp, list[Declaration], list[MappingError]]:
     """An article's entity declarations and their type problems (its other problems are the
-    second pass's to report)."""
+    second pass's to report), with the stamp of the file they were read from."""
     assert _ontology is not None, "runs under _declarations"
+    before = _stamp(path)
     parsed = parse_article(path, [], with_quotes=False)
+    stamp = before if _stamp(path) == before else _CHANGING
     checker = Checker(_ontology, [])
     declarations = [checker.declaration(model, parsed.loaded, at) for at, model in parsed.entities]
-    return path, declarations, checker.problems
+    return path, stamp, declarations, checker.problems
+
+
+_CHANGING: Stamp = (-1, -1, -1)
+"""The stamp of a file that changed while the first pass read it: never a file's own."""
