@@ -400,20 +400,13 @@ class Checker:
                 declared_shared = self.declare(shared, None, registry_loaded, at)
                 if declared_shared is not None:
                     registry.append(declared_shared)
-        declared: list[tuple[ParsedArticle, list[ResolvedEntity]]] = []
         for article in parsed:
-            entities = []
             for at, model in article.entities:
-                quotes = self._quotes(article, (*at, "quote"))
-                resolved = self.declare(model, article.id, article.loaded, at)
-                if resolved is not None:
-                    resolved.quotes = quotes
-                    entities.append(resolved)
-            declared.append((article, entities))
+                self.register(self.declaration(model, article.loaded, at), article.id)
         articles = [
             checked
-            for article, entities in declared
-            if (checked := self._check_article(article, entities)) is not None
+            for article in parsed
+            if (checked := self.check_registered_article(article)) is not None
         ]
         individuals = {name: term.iri for name, term in self.onto.individuals.items()}
         return CheckedProject(registry_path, registry, articles, individuals)
@@ -457,8 +450,8 @@ class Checker:
         return True
 
     def check_registered_article(self, article: ParsedArticle) -> CheckedArticle | None:
-        """`article` checked against the entities registered so far, its own included (the
-        second pass of a streamed check: see stream_check.py)."""
+        """`article` checked against the entities registered so far, its own included (every
+        article's, in `check`; a streamed check registers them in a first pass of its own)."""
         entities = []
         for at, model in article.entities:
             quotes = self._quotes(article, (*at, "quote"))
