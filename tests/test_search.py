@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,31 @@ def test_index_file_is_the_same_when_built_again(built: Settings, tmp_path: Path
     again = tmp_path / INDEX_FILE
     write_index(collect_entities(open_store(build), built.base_iri), again)
     assert again.read_bytes() == (build / INDEX_FILE).read_bytes()
+
+
+@pytest.mark.parametrize("count", [0, 1, None])
+def test_index_file_written_entity_by_entity_is_the_whole_documents_json(
+    built: Settings, tmp_path: Path, count: int | None
+) -> None:
+    from scgraph.search import INDEX_FORMAT, collect_entities, write_index
+
+    entities = collect_entities(open_store(resolve_build(built.data_dir)), built.base_iri)
+    entities = entities[:count]
+    write_index(entities, tmp_path / INDEX_FILE)
+    document = {
+        "format": INDEX_FORMAT,
+        "entities": [
+            {
+                "iri": e.iri,
+                "types": list(e.types),
+                "labels": [[x.text, x.lang, x.kind] for x in e.labels],
+            }
+            for e in entities
+        ],
+    }
+    whole = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert (tmp_path / INDEX_FILE).read_bytes() == whole.encode()
+    assert any(not x.text.isascii() for e in entities for x in e.labels) or count is not None
 
 
 @settings(max_examples=300, deadline=None)

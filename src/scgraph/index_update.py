@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from scgraph.errors import StoreError
 from scgraph.ontology import RDF_TYPE, RDFS_LABEL, SKOS
-from scgraph.search import EXCLUDED_CLASSES, INDEX_FORMAT
+from scgraph.search import EXCLUDED_CLASSES, INDEX_FORMAT, compact_json
 
 _DEFAULT = ox.DefaultGraph()
 _KINDS = ((ox.NamedNode(RDFS_LABEL), "label"), (ox.NamedNode(SKOS + "altLabel"), "altLabel"))
@@ -105,7 +105,7 @@ def _spliced_pieces(data: Data, replaced: dict[str, dict[str, Any] | None]) -> l
             cursor = end if following == -1 else following
         entry = replaced[iri]
         if entry is not None:
-            kept.append(_compact(entry).encode())
+            kept.append(compact_json(entry).encode())
     if cursor < end:
         kept.append(range(cursor, end))
     pieces: list[Piece] = [_HEAD]
@@ -159,11 +159,7 @@ def _rewritten(data: bytes, replaced: dict[str, dict[str, Any] | None]) -> bytes
         if entry is not None:
             entities[iri] = entry
     document["entities"] = [entities[iri] for iri in sorted(entities)]
-    return (_compact(document) + "\n").encode()
-
-
-def _compact(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return (compact_json(document) + "\n").encode()
 
 
 def _entry(store: ox.Store, iri: str) -> dict[str, Any] | None:

@@ -441,21 +441,26 @@ def collect_entities(store: GraphStore, base_iri: str) -> list[IndexedEntity]:
 
 
 def write_index(entities: list[IndexedEntity], path: Path) -> None:
-    """Write the entities to index as JSON (sorted, so equal builds give equal files)."""
-    document = {
-        "format": INDEX_FORMAT,
-        "entities": [
-            {
+    """Write the entities to index as JSON (sorted, so equal builds give equal files).
+
+    Entity by entity: the whole document as one string took ~700 MB at 10,000 generated
+    articles (a 110 MB file), the largest peak of the build. The bytes are `json.dumps` of the
+    whole document (tested)."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f'{{"format":{compact_json(INDEX_FORMAT)},"entities":[')
+        for number, e in enumerate(entities):
+            item = {
                 "iri": e.iri,
                 "types": list(e.types),
                 "labels": [[x.text, x.lang, x.kind] for x in e.labels],
             }
-            for e in entities
-        ],
-    }
-    path.write_text(
-        json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
-    )
+            out.write(("," if number else "") + compact_json(item))
+        out.write("]}\n")
+
+
+def compact_json(value: object) -> str:
+    """JSON as the index file writes it: no spaces, characters as they are."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def build_index_file(store_dir: Path, base_iri: str, path: Path) -> int:
