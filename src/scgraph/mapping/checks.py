@@ -394,12 +394,7 @@ class Checker:
         registry_entities: list[tuple[DataPath, RegistryEntity]],
         parsed: list[ParsedArticle],
     ) -> CheckedProject:
-        registry: list[ResolvedEntity] = []
-        if registry_loaded is not None:
-            for at, shared in registry_entities:
-                declared_shared = self.declare(shared, None, registry_loaded, at)
-                if declared_shared is not None:
-                    registry.append(declared_shared)
+        registry = self.declare_registry(registry_loaded, registry_entities)
         for article in parsed:
             for at, model in article.entities:
                 self.register(self.declaration(model, article.loaded, at), article.id)
@@ -410,6 +405,17 @@ class Checker:
         ]
         individuals = {name: term.iri for name, term in self.onto.individuals.items()}
         return CheckedProject(registry_path, registry, articles, individuals)
+
+    def declare_registry(
+        self,
+        loaded: LoadedYaml | None,
+        entities: list[tuple[DataPath, RegistryEntity]],
+    ) -> list[ResolvedEntity]:
+        """The registry's entities, registered (the registry comes before every article)."""
+        if loaded is None:
+            return []
+        declared = (self.declare(shared, None, loaded, at) for at, shared in entities)
+        return [entity for entity in declared if entity is not None]
 
     def declare(
         self, model: EntityBase, article_id: str | None, loaded: LoadedYaml, at: DataPath

@@ -87,12 +87,7 @@ def declare_project(
     checker = Checker(ontology, [])
     registry_path = mappings_dir / REGISTRY_FILE
     registry_loaded, registry_entities = parse_registry(registry_path, checker.problems)
-    registry: list[ResolvedEntity] = []
-    if registry_loaded is not None:
-        for at, shared in registry_entities:
-            resolved = checker.declare(shared, None, registry_loaded, at)
-            if resolved is not None:
-                registry.append(resolved)
+    registry = checker.declare_registry(registry_loaded, registry_entities)
     paths = sorted((mappings_dir / ARTICLES_DIR).glob("*.yaml"))
     articles = []
     known_types: dict[tuple[str, ...], list[str]] = {}  # one list per combination of types
