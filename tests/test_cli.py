@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,27 @@ def test_validate_reports_each_problem_as_path_line_column(tmp_path: Path) -> No
     ]
     assert "Traceback" not in result.stderr
     assert "3 problem(s); nothing was written." in result.stderr
+
+
+def test_validate_runs_the_builds_checks_in_a_scratch_store_it_removes(tmp_path: Path) -> None:
+    """`scgraph validate` checks as a full build does (each article as it is built, the shapes
+    on a store), in a scratch store under TMPDIR, removed whether the mappings pass or not."""
+    shutil.copytree(DATA / "mini", tmp_path / "mappings")
+    shutil.copytree(Path(__file__).parent.parent / "ontology", tmp_path / "ontology")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    run = [sys.executable, "-m", "scgraph.cli", "validate"]
+    passed = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path, env=env, check=False)
+    assert passed.returncode == 0, passed.stderr
+    assert "checked and stored" in passed.stderr and "SHACL: 0 violation(s)" in passed.stderr
+    assert list(scratch.iterdir()) == [] and not (tmp_path / "var").exists()
+    for suffix in (".yaml", ".txt"):
+        shutil.copy(DATA / "bad" / f"shacl_statistic{suffix}", tmp_path / "mappings" / "articles")
+    failed = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path, env=env, check=False)
+    assert failed.returncode == 1
+    assert "mappings/articles/shacl_statistic.yaml:5:" in failed.stderr
+    assert list(scratch.iterdir()) == [] and not (tmp_path / "var").exists()
 
 
 def test_validate_passes_on_the_real_mappings() -> None:

@@ -19,7 +19,7 @@ from scgraph.errors import BuildFailed, ExampleQueryError, QuerySyntaxError, Scg
 from scgraph.graph_store import GraphStore
 from scgraph.incremental import rebuild
 from scgraph.mapping.models import ArticleMapping, Registry
-from scgraph.pipeline import is_current, validate_project
+from scgraph.pipeline import is_current, validate_in_scratch
 from scgraph.queries import canonical, load_examples, read_expected
 from scgraph.settings import Settings, get_settings, is_url
 from scgraph.store import open_store, read_summary, resolve_build, run_query
@@ -153,12 +153,14 @@ def graph_lines(triples_per_graph: dict[str, int], listed: int = LISTED_GRAPHS) 
 
 @app.command()
 def validate(mappings: MappingsOption = None) -> None:
-    """Run every check of a build (format, references, terms, quotes, SHACL) without writing."""
+    """Run every check of a build (format, references, terms, quotes, SHACL), publishing nothing.
+
+    As a full build runs them, in a scratch store under the temporary directory, then removed."""
     try:
-        output = validate_project(_settings(mappings), _progress)
+        quads = validate_in_scratch(_settings(mappings), _progress)
     except ScgraphError as error:
         raise _fail(error) from error
-    typer.echo(f"All mappings are valid ({len(output.quads)} quads).")
+    typer.echo(f"All mappings are valid ({quads} quads).")
 
 
 @app.command()
