@@ -186,13 +186,8 @@ def stream_checked_quads(
     articles' origins are not kept: they are made again when asked for (origins.py)."""
     from scgraph.build_pool import checked_article_parts  # the pool module imports this one
 
-    identities = Identities(
-        [*((e.id, e.types) for e in project.registry), *project.entities()],
-        [a.id for a in project.articles],
-        project.individuals,
-    )
-    ontology = project.checker.onto
-    builder = QuadBuilder(identities, ontology, minter, relative_to, sink, build_id)
+    identities = Identities.declared(project)
+    builder = QuadBuilder(identities, project.checker.onto, minter, relative_to, sink, build_id)
     problems = list(project.problems)
     for built, found in checked_article_parts(builder, project, workers, render_dumps):
         problems.extend(found)
@@ -289,6 +284,14 @@ class Identities:
         entities = [*project.registry, *(e for a in project.articles for e in a.entities)]
         return cls(
             [(e.id, e.types) for e in entities],
+            [a.id for a in project.articles],
+            project.individuals,
+        )
+
+    @classmethod
+    def declared(cls, project: DeclaredProject) -> Identities:
+        return cls(
+            [*((e.id, e.types) for e in project.registry), *project.entities()],
             [a.id for a in project.articles],
             project.individuals,
         )

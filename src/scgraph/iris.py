@@ -31,6 +31,9 @@ def kebab(class_name: str) -> str:
     return _CAMEL_BOUNDARY.sub("-", class_name).lower()
 
 
+_EVIDENCE_DIGEST = 12  # hex digits of an evidence IRI's statement hash
+
+
 @dataclass(frozen=True)
 class IriMinter:
     """Mints every IRI of one build from the dataset base."""
@@ -63,8 +66,24 @@ class IriMinter:
 
     def evidence(self, article_id: str, *parts: str) -> str:
         """A stable IRI for the evidence of one statement: same statement and quote, same IRI."""
-        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
+        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:_EVIDENCE_DIGEST]
         return self.entity("Evidence", f"{article_id}-{digest}")
+
+    def minting_article(self, iri: str) -> str | None:
+        """The article id in an IRI that `evidence` or `article` minted, else None.
+
+        >>> minter = IriMinter("https://scgraph.org/")
+        >>> minter.minting_article(minter.evidence("a-1", "s", "p", "o"))
+        'a-1'
+        >>> minter.minting_article(minter.article("a-1")), minter.minting_article("urn:x")
+        ('a-1', None)
+        """
+        evidence, article = self.entity("Evidence", ""), self.article("")
+        if iri.startswith(evidence):
+            slug = iri[len(evidence) :]
+            suffix = len(slug) - _EVIDENCE_DIGEST - 1
+            return slug[:suffix] if suffix > 0 and slug[suffix] == "-" else None
+        return iri[len(article) :] if iri.startswith(article) else None
 
     def mapping_file(self, relative_path: str) -> str:
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", relative_path).strip("-")

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator, Mapping
 from scgraph.iris import IriMinter
 from scgraph.mapping.checks import Location
 
-_EVIDENCE_DIGEST = 13
-"""An evidence node's last segment is `{article id}-{12 hex digits}` (IriMinter.evidence)."""
 _ARTICLES_ASKED = 32
 """Articles whose places are kept once found (a failing build's violations cluster in a few)."""
 
@@ -60,13 +58,7 @@ class ArticleOrigins(Mapping[str, Location]):
     def article_of(self, iri: str) -> str | None:
         """The article that would have minted `iri`: an evidence node's or an article's id is
         in its IRI, an entity is its owner's (entity ids are the IRIs' last segments)."""
-        evidence = self.minter.entity("Evidence", "")
-        articles = self.minter.article("")
-        if iri.startswith(evidence):
-            slug = iri[len(evidence) :]
-            found = slug[:-_EVIDENCE_DIGEST] if slug[-_EVIDENCE_DIGEST:][:1] == "-" else None
-        elif iri.startswith(articles):
-            found = iri[len(articles) :]
-        else:
+        found = self.minter.minting_article(iri)
+        if found is None:
             found = self.owners.get(iri.rsplit("/", 1)[-1])
         return found if found in self._known_articles else None

@@ -406,6 +406,12 @@ class Checker:
         individuals = {name: term.iri for name, term in self.onto.individuals.items()}
         return CheckedProject(registry_path, registry, articles, individuals)
 
+    def sharing_identities(self, problems: list[MappingError]) -> Checker:
+        """A checker of the entities registered here that notes its problems in `problems`."""
+        other = Checker(self.onto, problems)
+        other.owner, other.declared_at, other.types = self.owner, self.declared_at, self.types
+        return other
+
     def declare_registry(
         self,
         loaded: LoadedYaml | None,

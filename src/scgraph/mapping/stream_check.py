@@ -116,9 +116,7 @@ def check_article(
     if not before == _stamp(article.path) == article.stamp:
         reason = "the file changed while the build was reading it; run the build again"
         return None, [ChangedDuringBuild(article.path, 1, 1, reason)]
-    own = Checker(checker.onto, problems)
-    own.owner, own.declared_at, own.types = checker.owner, checker.declared_at, checker.types
-    return own.check_registered_article(parsed), problems
+    return checker.sharing_identities(problems).check_registered_article(parsed), problems
 
 
 def _stamp(path: Path) -> Stamp:
