@@ -329,7 +329,10 @@ def _run_examples(opened: GraphStore, settings: Settings) -> int:
     return failures
 
 
-PROTOCOLS = {"httptools": "GuardedHttpToolsProtocol", "h11": "GuardedH11Protocol"}
+PROTOCOLS = {
+    "httptools": "protocol_lane:LaneHttpToolsProtocol",
+    "h11": "slow_clients:GuardedH11Protocol",
+}
 
 
 @app.command()
@@ -359,7 +362,7 @@ def serve(
         access_log=settings.access_log,
         # uvicorn's protocols with time limits on slow clients (request_read_timeout_s and
         # friends); the httptools one hands requests its parser refuses over to h11.
-        http=f"scgraph.server.slow_clients:{PROTOCOLS[settings.http_parser]}",
+        http=f"scgraph.server.{PROTOCOLS[settings.http_parser]}",
     )
 
 

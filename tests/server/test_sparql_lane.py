@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -13,41 +14,19 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 import pytest
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
 from scgraph.server import sparql_inline, sparql_lane
 from scgraph.server.app import create_app
+from scgraph.server.sparql import _form_pairs
 from scgraph.server.sparql_inline import INLINE_MAX_BYTES, INLINE_TRIED, answer_inline
 from scgraph.server.sparql_lane import answer_in_lane
 from scgraph.settings import Settings
 from scgraph.sparql_bounded import is_bounded
 from scgraph.store import open_store
-
-ENTITY = "https://scgraph.org/id/city/da-nang"
-LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-LOOKUP = f"SELECT ?p ?o WHERE {{ <{ENTITY}> ?p ?o }}"
-JOIN = f"SELECT ?o ?l WHERE {{ <{ENTITY}> ?p ?o . ?o <{LABEL}> ?l }} LIMIT 50"
-TWO_STEPS = f"SELECT * {{ <{ENTITY}> ?p ?o . ?o ?q ?r }}"
-JSON_ACCEPT = {"accept": "application/json"}
-"""Bounded, and its answer (~40 KB on the seed graph) is over the inline budget."""
-LANE_CASES: list[tuple[str, str]] = [
-    (LOOKUP, "application/sparql-results+json"),
-    (LOOKUP, "application/sparql-results+xml"),
-    (LOOKUP, "text/csv"),
-    (LOOKUP, "text/tab-separated-values"),
-    (LOOKUP, "*/*"),
-    (JOIN, "application/json"),
-    (f"ASK {{ <{ENTITY}> <{LABEL}> ?l }}", "application/sparql-results+json"),
-    (f"DESCRIBE <{ENTITY}>", "text/turtle"),
-    (f"DESCRIBE <{ENTITY}>", "application/n-triples"),
-    (f"DESCRIBE <{ENTITY}>", "application/ld+json"),
-    (f"DESCRIBE <{ENTITY}>", "application/rdf+xml"),
-    ("SELECT ?p ?o WHERE { <https://scgraph.org/id/nothing> ?p ?o }", "text/csv"),
-    (f"SELECT ?p ?o WHERE {{ <{ENTITY}> ?p ?o", "application/json"),  # a syntax error: 400
-    (f"DESCRIBE <{ENTITY}>", "application/sparql-results+json"),  # no such format: 406
-    (TWO_STEPS, "application/json"),
-]
+from sparql_lane_cases import ENTITY, JSON_ACCEPT, LABEL, LANE_CASES, LOOKUP, TWO_STEPS
 
 
 @pytest.fixture(scope="module")
@@ -277,3 +256,23 @@ def test_a_failure_in_the_lane_is_logged_and_the_full_path_answers(
     assert answer.status_code == 200
     assert answer.content == expected.content
     assert "the SPARQL lane failed" in caplog.text
+
+
+def test_the_lane_reads_the_query_string_as_the_full_path_does() -> None:
+    """The lane decodes an ASCII query string as bytes (faster); any query string, ASCII or not,
+    valid UTF-8 once decoded or not, reads as the full path's parse_qsl reads it."""
+    pieces = ["%", "+", "a", "C3", "%C3", "%A9", "%E1%BA%BF", "%2", "%zz", "%F0%9F%98%80", "%ff"]
+    pieces += ["\xe9", " ", "=", "%3D", "%26"]
+    generator = random.Random(7)
+    undecodable = 0
+    for _ in range(20_000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 8)))
+        raw = b"query=" + text.encode("latin-1")
+        try:
+            ((name, expected),) = _form_pairs(raw.decode("latin-1"), "query string")
+            assert name == "query"
+        except HTTPException:
+            expected = None
+            undecodable += 1
+        assert sparql_lane._query(raw) == expected, raw
+    assert 0 < undecodable < 20_000  # both kinds were drawn
