@@ -114,8 +114,9 @@ def _measured(
 @contextmanager
 def _server(
     command: list[str], port: int, log: Path, env: dict[str, str] | None = None
-) -> Iterator[str]:
-    """Run `command` (a uvicorn server on `port`) until the block ends; yield its base URL."""
+) -> Iterator[tuple[str, int]]:
+    """Run `command` (a uvicorn server on `port`) until the block ends; yield its base URL and
+    its process id (for its CPU time)."""
     base = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         process = subprocess.Popen(
