@@ -43,7 +43,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -203,6 +203,8 @@ class Cell:
     p99_ms: float
     hits: float | None = None
     """Share of answers scgraph took from its answer cache (X-Answer-Cache: hit), if counted."""
+    cpu_ms: float | None = None
+    """The server's CPU time per answer, all its processes together, if counted."""
 
 
 ENTITY_SLOT = "ENTITYNUMBER"
@@ -341,33 +343,59 @@ def _cell(url: str, query: str, accept: str, concurrency: int, seconds: float) -
 
 
 def _paired_cells(
-    ours: str, theirs: str, query: str, accept: str, concurrency: int, seconds: float, rounds: int
+    ours: Server,
+    theirs: Server,
+    query: str,
+    accept: str,
+    concurrency: int,
+    seconds: float,
+    rounds: int,
 ) -> tuple[Cell, Cell]:
     """Both servers' cells, `rounds` times in turn (ours first, then theirs first, and so on):
     the machine's speed drifts by ~10% over minutes here, and alternating keeps a drift from
-    favouring whichever server goes second. Rates and p50 are the rounds' means, p99 the worst."""
-    taken: dict[str, list[Cell]] = {ours: [], theirs: []}
+    favouring whichever server goes second. Rates and p50 are the rounds' means, p99 the worst;
+    each cell also counts its server's CPU time per answer (all its processes)."""
+    taken: dict[str, list[Cell]] = {ours.url: [], theirs.url: []}
     for round_number in range(rounds):
         order = (ours, theirs) if round_number % 2 == 0 else (theirs, ours)
-        for url in order:
-            taken[url].append(_cell(url, query, accept, concurrency, seconds))
-    return _combined(taken[ours]), _combined(taken[theirs])
+        for server in order:
+            processes = _tree(server.pid)
+            before = _cpu_seconds(processes)
+            cell = _cell(server.url, query, accept, concurrency, seconds)
+            answers = max(cell.rate * seconds, 1.0)
+            used_ms = (_cpu_seconds(processes) - before) * 1000 / answers
+            taken[server.url].append(replace(cell, cpu_ms=used_ms))
+    return _combined(taken[ours.url]), _combined(taken[theirs.url])
+
+
+def _cpu_seconds(processes: list[int]) -> float:
+    """User and system CPU time of these processes (those still running)."""
+    total = 0.0
+    for pid in processes:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _combined(cells: list[Cell]) -> Cell:
     hits = [cell.hits for cell in cells if cell.hits is not None]
+    cpu = [cell.cpu_ms for cell in cells if cell.cpu_ms is not None]
     return Cell(
         rate=statistics.fmean(cell.rate for cell in cells),
         p50_ms=statistics.fmean(cell.p50_ms for cell in cells),
         p99_ms=max(cell.p99_ms for cell in cells),
         hits=statistics.fmean(hits) if hits else None,
+        cpu_ms=statistics.fmean(cpu) if cpu else None,
     )
 
 
 def _ceiling_row(ceiling: Server, theirs: Server, seconds: float, rounds: int) -> None:
     """The bare app against oxigraph's entity look-up, at concurrency 16."""
     name, _, query, accept = _query_mix()[0]
-    a, b = _paired_cells(ceiling.url, theirs.url, query, accept, 16, seconds, rounds)
+    a, b = _paired_cells(ceiling, theirs, query, accept, 16, seconds, rounds)
     print(
         f"{'ceiling: bare ASGI':20} {16:>4}  {a.rate:13.0f} {a.p50_ms:7.1f} {a.p99_ms:7.1f}  "
         f"{b.rate:14.0f} {b.p50_ms:7.1f} {b.p99_ms:7.1f}  {a.rate / max(b.rate, 1e-9):5.2f}  "
@@ -390,13 +418,14 @@ def _mix(
     )
     print(
         f"{'query':20} {'conc':>4}  {'scgraph req/s':>13} {'p50 ms':>7} {'p99 ms':>7}  "
-        f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  {'hits':>5}  target"
+        f"{'oxigraph req/s':>14} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  {'hits':>5}  "
+        f"{'cpu ms/answer':>13} {'cpu ratio':>9}  target"
     )
     for name, cost, query, accept in _query_mix():
         if only is not None and only not in name and only != cost:
             continue
         for concurrency in concurrencies:
-            a, b = _paired_cells(ours.url, theirs.url, query, accept, concurrency, seconds, rounds)
+            a, b = _paired_cells(ours, theirs, query, accept, concurrency, seconds, rounds)
             # A cell where no request finished in time has a rate of 0.
             ratio, target = a.rate / b.rate if b.rate else float("nan"), TARGETS[cost]
             verdict = (
@@ -405,8 +434,17 @@ def _mix(
             print(
                 f"{name:20} {concurrency:>4}  {a.rate:13.0f} {a.p50_ms:7.1f} {a.p99_ms:7.1f}  "
                 f"{b.rate:14.0f} {b.p50_ms:7.1f} {b.p99_ms:7.1f}  {ratio:5.2f}  "
-                f"{'' if a.hits is None else f'{a.hits:5.0%}':>5}  {verdict}"
+                f"{'' if a.hits is None else f'{a.hits:5.0%}':>5}  {_cpu(a, b)}  {verdict}"
             )
+
+
+def _cpu(ours: Cell, theirs: Cell) -> str:
+    """CPU per answer, scgraph's and oxigraph's, and oxigraph's over scgraph's: a measure of the
+    work per answer that a neighbour's load on the machine moves less than it moves a rate."""
+    if ours.cpu_ms is None or theirs.cpu_ms is None or ours.cpu_ms <= 0:
+        return f"{'':>13} {'':>9}"
+    both = f"{ours.cpu_ms:.3f}/{theirs.cpu_ms:.3f}"
+    return f"{both:>13} {theirs.cpu_ms / ours.cpu_ms:9.2f}"
 
 
 # ---- large results -----------------------------------------------------------------------------

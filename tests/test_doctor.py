@@ -147,6 +147,30 @@ def test_an_extra_triple_in_the_store_is_reported_for_its_graph(project: Setting
     ]
 
 
+def test_a_triple_gone_from_the_store_is_reported_with_the_dump_that_has_it(
+    project: Settings,
+) -> None:
+    """The other way round: the dump (loaded into a scratch store) has a quad the store lost.
+    A triple several graphs state stays in the merged default graph, and in the dump's."""
+    build = resolve_build(project.data_dir)
+    graph = f"{project.base_iri}graph/registry"
+    before = read_summary(build)["triples_per_graph"][graph]
+    store = ox.Store(str(store_path(build)))  # read-write, with no server open on it
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    gone = next(iter(store.quads_for_pattern(None, label, None, ox.NamedNode(graph))))
+    store.remove(gone)
+    store.flush()
+    del store
+    code, lines = _check(project)
+    assert code == 1
+    assert lines == [
+        f"graph <{graph}>: store has {before - 1} triples, build.json says {before}",
+        f"graph <{graph}>: store has {before - 1} triples besides the builds' activities, "
+        f"the mappings give {before}",
+        f"{NQUADS_GZ}: has {gone}, not in the store",
+    ]
+
+
 def test_a_graph_without_its_build_and_a_build_without_a_graph_are_reported(
     project: Settings,
 ) -> None:

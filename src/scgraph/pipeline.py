@@ -79,6 +79,17 @@ def validate_in_scratch(settings: Settings, progress: Progress = _quiet) -> int:
     built, the shapes on the store) in a scratch store that is removed: memory as a build's,
     whatever the archive's size. Returns the quads the build would store in named graphs;
     raises `BuildFailed` with all problems."""
+    with built_in_scratch(settings, progress) as (_, output):
+        return output.quad_count
+
+
+@contextmanager
+def built_in_scratch(
+    settings: Settings, progress: Progress = _quiet
+) -> Iterator[tuple[ox.Store, BuildOutput]]:
+    """The store a full build of the present mappings writes, once every check has passed, in
+    a scratch directory under TMPDIR that is removed afterwards; raises `BuildFailed` with all
+    problems. Publishes nothing, and leaves the data directory alone."""
     declared = _declare(settings, progress)
     with tempfile.TemporaryDirectory(prefix="scgraph-validate-") as scratch:
         written = Path(scratch) / "store"
@@ -86,17 +97,21 @@ def validate_in_scratch(settings: Settings, progress: Progress = _quiet) -> int:
         # Starting the shapes' processes costs more than they save on a small project.
         parallel = len(declared.project.articles) >= PARALLEL_SHAPES_FROM
         store_dir = written if parallel else None
-        check_built_shapes(settings, open_store(written), output, progress, store_dir)
-    return output.quad_count
+        store = open_store(written)
+        try:
+            check_built_shapes(settings, store, output, progress, store_dir)
+            yield store, output
+        finally:
+            del store  # closed before its directory is removed
 
 
 PARALLEL_SHAPES_FROM = 50
-"""Articles from which `validate_in_scratch` runs the shapes in processes (1.5 s to start)."""
+"""Articles from which `built_in_scratch` runs the shapes in processes (1.5 s to start)."""
 
 
 def validate_project(settings: Settings, progress: Progress = _quiet) -> BuildOutput:
-    """Every check of a build, writing nothing, with every quad in memory (`scgraph check`
-    compares them with the store); raises `BuildFailed` with all problems."""
+    """Every check of a build, writing nothing, with every quad in memory: the reference the
+    tests hold the streamed build to; raises `BuildFailed` with all problems."""
     output = make_quads(settings, progress)
     check_built_shapes(settings, merged_store(output.quads), output, progress)
     return output

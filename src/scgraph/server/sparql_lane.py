@@ -9,6 +9,9 @@ headers they add, which the lane writes itself. Its answer has the same status, 
 as the full path's (tests/server/test_sparql_lane.py compares them). Anything else goes the full
 way: a browser (text/html), a `format=` or dataset parameter, an Origin, gzip, a query that is not
 bounded or whose answer is over the inline budget (then it is not tried inline a second time).
+Under `scgraph serve`, uvicorn's HTTP protocol offers the request to the lane earlier still, as
+soon as its headers are parsed (protocol_lane.py); the application's own offer below serves
+every other way in (h11, a test client, another ASGI server).
 """
 
 from __future__ import annotations
