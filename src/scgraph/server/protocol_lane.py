@@ -16,7 +16,6 @@ through ASGI as before, marked so that the lane is not tried twice.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, cast
 
 import httptools
@@ -26,7 +25,6 @@ from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 from scgraph.server.slow_clients import GuardedHttpToolsProtocol
 from scgraph.server.sparql_lane import LANE_TRIED, PATH, LaneFirst, lane_answer
 
-logger = logging.getLogger("scgraph.server")
 _PATH = PATH.encode("ascii")
 
 
@@ -79,11 +77,7 @@ class LaneHttpToolsProtocol(GuardedHttpToolsProtocol):
         scope["method"], scope["path"], scope["raw_path"] = "GET", PATH, _PATH
         scope["query_string"] = url.query or b""
         scope[LANE_TRIED] = True  # whatever happens here, the application does not try again
-        try:
-            answer = lane_answer(app, scope)
-        except Exception:
-            logger.exception("the SPARQL lane failed; the request goes the full way")
-            return False
+        answer = lane_answer(app, scope)
         if answer is None:
             return False
         headers, body = answer

@@ -58,13 +58,7 @@ async def answer_in_lane(app: FastAPI, scope: Scope, send: Send) -> bool:
     """Answer the request if it is one for this lane; False (nothing sent) if not."""
     if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
         return False
-    try:
-        answer = lane_answer(app, scope)
-    except Exception:
-        # In front of the application's error handling: the full path answers instead, with
-        # its request id and its error page if it fails too.
-        logger.exception("the SPARQL lane failed; the request goes the full way")
-        return False
+    answer = lane_answer(app, scope)
     if answer is None:
         return False
     headers, body = answer
@@ -73,8 +67,22 @@ async def answer_in_lane(app: FastAPI, scope: Scope, send: Send) -> bool:
     return True
 
 
-def lane_answer(app: FastAPI, scope: Scope) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
-    """The answer's headers and body, or None when the request is not one for this lane."""
+Answer = tuple[list[tuple[bytes, bytes]], bytes]
+"""A lane's answer: its headers (after uvicorn's own) and its body; the status is 200."""
+
+
+def lane_answer(app: FastAPI, scope: Scope) -> Answer | None:
+    """The answer's headers and body, or None when the request is not one for this lane or the
+    lane failed (logged): the lane is in front of the application's error handling, so the full
+    path answers instead, with its request id and its error page if it fails too."""
+    try:
+        return _lane_answer(app, scope)
+    except Exception:
+        logger.exception("the SPARQL lane failed; the request goes the full way")
+        return None
+
+
+def _lane_answer(app: FastAPI, scope: Scope) -> Answer | None:
     settings: Settings = app.state.settings
     raw = scope["query_string"]
     if not settings.inline_queries or not raw.startswith(_PREFIX) or b"&" in raw:
