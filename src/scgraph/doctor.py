@@ -74,10 +74,9 @@ def _store_counts(
 ) -> tuple[Counter[str], Counter[str]]:
     """Quads per graph, all of them and those whose subject is not one of `activities`: counted
     by the store (5× faster than a pass over its quads in Python)."""
-    besides = ""
-    if activities:
-        listed = ", ".join(sorted(str(activity) for activity in activities))
-        besides = f"FILTER(?s NOT IN ({listed}))"
+    # Only IRIs can be named in a query; a build's activity always is one.
+    named = sorted(str(activity) for activity in activities if isinstance(activity, ox.NamedNode))
+    besides = f"FILTER(?s NOT IN ({', '.join(named)}))" if named else ""
     return _counted(store, ""), _counted(store, besides)
 
 

@@ -102,7 +102,9 @@ def built_in_scratch(
             check_built_shapes(settings, store, output, progress, store_dir)
             yield store, output
         finally:
-            del store  # closed before its directory is removed
+            # Opened read-only: nothing is written when it closes, after its directory is gone
+            # if the caller still holds it.
+            del store
 
 
 PARALLEL_SHAPES_FROM = 50

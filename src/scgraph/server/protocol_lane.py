@@ -2,7 +2,7 @@
 
 Answered through ASGI, a lane's request still cost uvicorn an asyncio task, a request cycle with
 its event, two `send` messages and a check of every header by regular expression: about as much
-time as the lane's own Python (docs/sparql.md, "Where a cheap query's time goes"). Here the
+time as the lane's own Python (docs/sparql.md, "Eighth session"). Here the
 request is offered to the lane as soon as its headers are parsed; an answer is written to the
 connection at once, in the bytes uvicorn would write for it (its default headers first, then the
 lane's), and the connection goes on as after any response: keep-alive timer, next request.
