@@ -5,6 +5,7 @@ the protocol may answer itself (checked on the protocol, fed bytes, with no netw
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import socket
 from collections.abc import Callable, Iterator
@@ -150,6 +151,9 @@ def protocol(built: Settings) -> Iterator[LaneHttpToolsProtocol]:
     app, fed bytes through a transport that keeps what it is given."""
     app = create_app(built)
     loop = asyncio.new_event_loop()
+    # uvicorn's Config turns the access logger off process-wide: put it back afterwards.
+    access = logging.getLogger("uvicorn.access")
+    kept = access.handlers[:], access.propagate
     with TestClient(app):  # runs the lifespan: the served build, the query processes
         config = Config(app=app, proxy_headers=False, access_log=False, log_config=None)
         state = ServerState()
@@ -165,6 +169,7 @@ def protocol(built: Settings) -> Iterator[LaneHttpToolsProtocol]:
             loop.run_until_complete(asyncio.wait(pending))
         made.connection_lost(None)
     loop.close()
+    access.handlers, access.propagate = kept
 
 
 def _written(protocol: LaneHttpToolsProtocol) -> bytes:
