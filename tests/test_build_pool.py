@@ -12,23 +12,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from project_settings import seed_or_generated
 from scgraph.build import BuildOutput, Part, stream_quads
 from scgraph.iris import IriMinter
 from scgraph.pipeline import _check, make_quads, run_build
 from scgraph.settings import Settings
 from scgraph.store import open_store
-from test_bench_generate import generate
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(params=["seed", "generated"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    mappings = ROOT / "mappings"
-    if request.param == "generated":
-        generate(tmp_path / "project", 5, seed=3)
-        mappings = tmp_path / "project" / "mappings"
-    return Settings(mappings_dir=mappings, ontology_dir=ROOT / "ontology", data_dir=tmp_path / "v")
+    return seed_or_generated(request.param, tmp_path, seed=3)
 
 
 @pytest.fixture(autouse=True)

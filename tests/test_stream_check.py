@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from project_settings import seed_or_generated
 from scgraph import pipeline
 from scgraph.build import Part, stream_checked_quads
 from scgraph.errors import (
@@ -27,7 +28,6 @@ from scgraph.origins import ArticleOrigins
 from scgraph.pipeline import _declare, make_quads, run_build
 from scgraph.settings import Settings
 from scgraph.store import BUILDS_DIR
-from test_bench_generate import generate
 from test_pipeline import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,11 +104,7 @@ def test_a_clean_article_checked_in_the_second_pass_is_check_projects(
 
 @pytest.fixture(params=["seed", "generated"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    mappings = ROOT / "mappings"
-    if request.param == "generated":
-        generate(tmp_path / "project", 5, seed=4)
-        mappings = tmp_path / "project" / "mappings"
-    return Settings(mappings_dir=mappings, ontology_dir=ROOT / "ontology", data_dir=tmp_path / "v")
+    return seed_or_generated(request.param, tmp_path, seed=4)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
