@@ -27,7 +27,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from scgraph import dump_parts, pipeline
+from scgraph import pipeline
 from scgraph.dump_parts import NQUADS_GZ, parts_folder, parts_of, read_manifest
 from scgraph.settings import Settings
 from scgraph.store import CHUNK_QUADS, DUMPS_DIR
@@ -81,6 +81,11 @@ def _dump_lines(build: Path) -> Iterator[bytes]:
             yield from lines
 
 
+def disk_bytes(folder: Path) -> int:
+    """Bytes the files under `folder` take on disk (allocated blocks, as `du` counts them)."""
+    return sum(path.lstat().st_blocks * 512 for path in folder.rglob("*") if not path.is_dir())
+
+
 def load_floor(build: Path) -> dict[str, float]:
     """Seconds and CPU seconds to bulk-load the build's N-Quads dump into a fresh on-disk store,
     `2 * CHUNK_QUADS` lines per call as the build does; decompression not counted."""
@@ -99,7 +104,8 @@ def load_floor(build: Path) -> dict[str, float]:
         seconds, cpu_seconds = _add(seconds, cpu_seconds, start, cpu)
         quads = len(store)
         del store
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "quads": quads}
+        size = disk_bytes(Path(folder))
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "quads": quads, "disk_bytes": size}
 
 
 def _add(seconds: float, cpu_seconds: float, start: float, cpu: float) -> tuple[float, float]:
@@ -110,8 +116,6 @@ def run(mappings: Path, data: Path, profile: Path | None = None) -> dict[str, An
     record: dict[str, list[float]] = {}
     for attribute, name in STAGES.items():
         setattr(pipeline, attribute, _timed(name, getattr(pipeline, attribute), record))
-    # Dump parts are rendered while the quads stream into the store: part of that stage.
-    dump_parts.render = _timed("dumps", dump_parts.render, record)
     settings = Settings(mappings_dir=mappings, ontology_dir=ROOT / "ontology", data_dir=data)
     profiler = cProfile.Profile() if profile else None
     start = time.perf_counter()

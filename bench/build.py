@@ -12,7 +12,8 @@ store holds) bulk-loaded into a fresh store, in chunks of the build's size. "×f
 over that floor: what a build spends beyond pyoxigraph's loader. Both are then projected linearly
 to the target's 10,000 articles and set against its 120 s. 10,000 and 50,000 articles take
 long; ask for them with --sizes. A size whose build passes --timeout is stopped and the table
-ends there.
+ends there. A size the free disk cannot hold, projected from the size before it, is not started:
+the line says what it needs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,16 +29,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench._build_run import disk_bytes
 from bench.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (30, 100)  # larger sizes with --sizes (see docs/scaling.md for their cost)
 TARGET_ARTICLES, TARGET_SECONDS, TARGET_RSS_MB = 10_000, 120.0, 2048.0  # issue 7
+DISK_MARGIN = 1.2
+"""A size runs only if the free disk holds its projected need (the previous size's bytes per
+article, times its articles) with this margin: a build that fills the disk fails after hours."""
 SHORT = {
     "declare entities": "declare",
     "quads into store": "check+quads",
     "SHACL": "shacl",
-    "dumps": "dumps",
     "search index": "index",
 }
 
@@ -61,7 +66,24 @@ def measure(articles: int, timeout: float, profile: Path | None = None) -> dict[
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
         result["articles"] = articles
         result["generate_seconds"] = generated
+        # Mappings, the build (store, dump parts, index) and the floor's store, which exist
+        # at the same time while the floor loads.
+        result["disk_bytes"] = disk_bytes(Path(folder)) + result["floor"]["disk_bytes"]
         return result
+
+
+def disk_shortfall(articles: int, measured: dict[str, Any], free_bytes: int) -> str | None:
+    """Why `articles` articles cannot run on `free_bytes` of disk, projected from a measured
+    size; None when they fit."""
+    per_article = measured["disk_bytes"] / measured["articles"]
+    need = per_article * articles
+    if need * DISK_MARGIN <= free_bytes:
+        return None
+    return (
+        f"{articles} articles: not run: needs ~{need / 1e9:.0f} GB of disk "
+        f"({per_article / 1e6:.1f} MB per article at {measured['articles']} articles: mappings, "
+        f"store, dump parts and the floor's store), {free_bytes / 1e9:.0f} GB free"
+    )
 
 
 def _stage_row(row: dict[str, Any], total: float, column: int) -> str:
@@ -90,7 +112,8 @@ def table(results: list[dict[str, Any]]) -> str:
             lines.append(line)
     lines.append(
         "(quads: in named graphs; the store holds them and their merge in the default graph, "
-        "which the floor loads too)"
+        "which the floor loads too. check+quads includes rendering the dump parts, which the "
+        "build's worker processes do while the parent loads)"
     )
     lines.append(
         f"against the targets ({TARGET_SECONDS:.0f} s and {TARGET_RSS_MB:.0f} MB for "
@@ -137,8 +160,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile-largest", type=Path, default=None, help="cProfile stats file")
     args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
     sizes = [int(size) for size in args.sizes.split(",")]
-    results = []
+    results: list[dict[str, Any]] = []
     for articles in sizes:
+        if results:
+            free = shutil.disk_usage(tempfile.gettempdir()).free
+            shortfall = disk_shortfall(articles, results[-1], free)
+            if shortfall is not None:
+                print(shortfall, flush=True)
+                continue
         profile = args.profile_largest if articles == max(sizes) else None
         result = measure(articles, args.timeout, profile)
         if result is None:
@@ -146,7 +175,10 @@ def main(argv: list[str] | None = None) -> None:
             break
         results.append(result)
         # The table so far after every size: a long run stopped later still leaves its rows.
-        print(f"{articles} articles generated in {result['generate_seconds']:.1f} s")
+        print(
+            f"{articles} articles generated in {result['generate_seconds']:.1f} s; "
+            f"disk at the peak {result['disk_bytes'] / 1e9:.2f} GB"
+        )
         print(table(results), flush=True)
     print(peak_stages(results))
 
