@@ -571,3 +571,46 @@ def test_a_build_made_before_dumps_had_parts_serves_its_whole_files(
         assert served.headers["etag"] == f'"{read_summary(build)["dumps"]["scgraph.ttl"]}"'
         assert old_client.get("/dumps/scgraph.trig").status_code == 404  # none written
         assert old_client.get("/dumps/parts/" + "0" * 64 + ".ttl").status_code == 404
+
+
+class _PropertyRows(HTMLParser):
+    """The rows of the page's table of properties: the property's text → the values' text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.rows: dict[str, str] = {}
+        self._section = ""
+        self._cell: str | None = None
+        self._th: list[str] = []
+        self._td: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self._section = dict(attrs).get("aria-labelledby") or ""
+        elif tag in {"th", "td"} and self._section == "props":
+            self._cell = tag
+            if tag == "th":
+                self._th, self._td = [], []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"th", "td"}:
+            self._cell = None
+        elif tag == "tr" and self._section == "props" and self._th:
+            self.rows[" ".join("".join(self._th).split())] = " ".join("".join(self._td).split())
+
+    def handle_data(self, data: str) -> None:
+        if self._cell == "th":
+            self._th.append(data)
+        elif self._cell == "td":
+            self._td.append(data)
+
+
+def test_a_recognition_the_province_received_shows_its_quote(client: TestClient) -> None:
+    """`received` is written by the build from each recognition's `recipient`: the page shows the
+    quote of that statement next to it, as it does for stated ones."""
+    rows = _PropertyRows(client.get("/page/province/binh-duong").text).rows
+    received = rows["đã được vinh danh"]
+    assert "Bình Dương được vinh danh Smart 21 lần thứ 4 liên tiếp (2022)" in received
+    assert "Bình Dương là cái tên được vinh danh lần thứ 4 liên tiếp" in received
+    assert "lần thứ 2 được vinh danh vào “Top 7”" in received
